@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs every Debian bookworm package that Sluice's build, tests and benchmarks need.
+# Idempotent: when everything is already installed it returns in well under a second.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ccache pkg-config git
+  libcaf-dev libboost-dev nlohmann-json3-dev liblmdb-dev lmdb-utils
+  prometheus-cpp-dev catch2 libtomlplusplus-dev libcli11-dev libspdlog-dev
+  libssl-dev zlib1g-dev libsimdjson-dev
+  curl wrk procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root or install them first" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
