@@ -1,0 +1,137 @@
+#include "actors/node.hpp"
+
+#include "actors/health.hpp"
+#include "actors/protocol.hpp"
+#include "actors/supervisor.hpp"
+#include "config/log.hpp"
+#include "store/shard_store.hpp"
+
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+namespace sluice {
+
+void register_messages(caf::actor_system_config& cfg) {
+  cfg.add_message_type<journal_event>("journal_event");
+  cfg.add_message_type<event_outcome>("event_outcome");
+  cfg.add_message_type<write_batch>("write_batch");
+  cfg.add_message_type<write_result>("write_result");
+  cfg.add_message_type<rate_limit>("rate_limit");
+}
+
+struct node::impl {
+  const config& cfg;
+  caf::actor_system_config system_cfg;
+  std::unique_ptr<caf::actor_system> system;
+  std::shared_ptr<node_health> health = std::make_shared<node_health>();
+  std::vector<std::shared_ptr<shard_store>> stores;
+  caf::actor supervisor;
+  std::mutex directory_mutex;
+  directory_actor directory;
+
+  explicit impl(const config& c) : cfg(c) {}
+
+  directory_actor current_directory() {
+    std::lock_guard<std::mutex> lock(directory_mutex);
+    return directory;
+  }
+};
+
+node::node(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+node::~node() { shutdown(); }
+
+std::unique_ptr<node> node::start(const config& cfg, std::string& error) {
+  auto p = std::make_unique<impl>(cfg);
+  std::error_code ec;
+  auto cat = std::shared_ptr<catalog>(catalog::open(cfg.data_dir + "/catalog", false, ec));
+  if (!cat) {
+    error = "cannot open " + cfg.data_dir + "/catalog: " + ec.message();
+    return nullptr;
+  }
+  std::vector<tenant_record> tenants;
+  std::vector<key_record> keys;
+  if (auto load_ec = cat->load(tenants, keys)) {
+    error = "cannot read the catalog: " + load_ec.message();
+    return nullptr;
+  }
+  for (auto& t : tenants)
+    if (t.shard >= cfg.shards) {
+      error = "shards: tenant " + t.id + " lives on shard " + std::to_string(t.shard) +
+              ", so shards must be at least " + std::to_string(t.shard + 1);
+      return nullptr;
+    }
+  for (int i = 0; i < cfg.shards; ++i) {
+    char dir[32];
+    std::snprintf(dir, sizeof dir, "/shard-%02d", i);
+    auto store = shard_store::open(cfg.data_dir + dir, cfg.map_size_mb << 20, false, ec);
+    if (!store) {
+      error = "cannot open " + cfg.data_dir + dir + ": " + ec.message();
+      return nullptr;
+    }
+    p->stores.push_back(std::move(store));
+  }
+
+  register_messages(p->system_cfg);
+  p->system = std::make_unique<caf::actor_system>(p->system_cfg);
+  auto* raw = p.get();
+  p->supervisor = p->system->spawn(supervisor, &cfg, p->health, cat, p->stores,
+                                   [raw](directory_actor d) {
+                                     std::lock_guard<std::mutex> lock(raw->directory_mutex);
+                                     raw->directory = std::move(d);
+                                   });
+  // The supervisor publishes the directory when it first runs; wait for that.
+  for (int i = 0; i < 5000 && !p->current_directory(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (!p->current_directory()) {
+    error = "the tenant directory did not start";
+    return nullptr;
+  }
+  return std::unique_ptr<node>(new node(std::move(p)));
+}
+
+void node::ingest(credential who, std::vector<journal_event> events, bool durable,
+                  ingest_callback cb) {
+  ingest_reply dropped;
+  dropped.error = node_error{503, "unavailable", "the request was dropped; retry", 1, {}};
+  auto slot = std::make_shared<reply_slot<ingest_reply>>(std::move(cb), std::move(dropped));
+  auto directory = impl_->current_directory();
+  if (!directory) return;  // the slot answers with its fallback
+  caf::anon_send(directory, ingest_atom::value,
+                 ingest_job{std::move(who), std::move(events), durable, std::move(slot)});
+}
+
+void node::authenticate(credential who, auth_callback cb) {
+  auto slot = std::make_shared<reply_slot<std::optional<tenant_record>>>(std::move(cb), std::nullopt);
+  auto directory = impl_->current_directory();
+  if (!directory) return;  // the slot answers with its fallback
+  caf::anon_send(directory, auth_atom::value, auth_job{std::move(who), std::move(slot)});
+}
+
+void node::admin(admin_request req, admin_callback cb) {
+  admin_reply dropped{503, R"({"error":{"code":"unavailable","message":"the request was dropped; retry"}})"};
+  auto slot = std::make_shared<reply_slot<admin_reply>>(std::move(cb), std::move(dropped));
+  auto directory = impl_->current_directory();
+  if (!directory) return;  // the slot answers with its fallback
+  caf::anon_send(directory, admin_atom::value, admin_job{std::move(req), std::move(slot)});
+}
+
+shard_store& node::store(int shard) { return *impl_->stores.at(shard); }
+
+bool node::ready(std::string& reason) const { return impl_->health->ready(reason); }
+
+void node::shutdown() {
+  if (!impl_ || !impl_->system) return;
+  impl_->health->set_draining();
+  caf::anon_send_exit(impl_->supervisor, caf::exit_reason::user_shutdown);
+  impl_->system->await_all_actors_done();
+  {
+    std::lock_guard<std::mutex> lock(impl_->directory_mutex);
+    impl_->directory = nullptr;
+  }
+  impl_->supervisor = nullptr;
+  impl_->system.reset();
+}
+
+}  // namespace sluice

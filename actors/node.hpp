@@ -1,0 +1,95 @@
+// The node: what the HTTP edge sees of the actor system. It starts the supervisor, writer shards
+// and tenant directory, and offers asynchronous calls whose callbacks run on an actor thread
+// (the edge posts them back to the connection). CAF stays out of this header so the edge's
+// files compile fast; the messages themselves live in actors/protocol.hpp.
+#pragma once
+
+#include "config/config.hpp"
+#include "store/catalog.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+class shard_store;
+
+// One validated event on its way to the journal.
+struct journal_event {
+  std::string dedup_digest;  // 16 bytes of SHA-256 of the dedup key
+  std::string body;          // canonical JSON without "seq"
+};
+
+struct event_outcome {
+  bool duplicate = false;
+  std::uint64_t seq = 0;
+};
+
+// An error the edge turns into API.md's error shape.
+struct node_error {
+  int status = 503;
+  std::string code;
+  std::string message;
+  int retry_after_sec = 0;                                   // 0: no Retry-After
+  std::vector<std::pair<std::string, std::string>> headers;  // e.g. RateLimit-*
+};
+
+struct ingest_reply {
+  std::optional<node_error> error;
+  bool accepted = false;               // ack=received: queued, not yet committed
+  std::vector<event_outcome> outcomes;  // ack=durable: one per event, in order
+};
+using ingest_callback = std::function<void(ingest_reply)>;
+
+// Who is calling: the SHA-256 of an API key, or (trusted-gateway mode) a tenant id.
+struct credential {
+  std::string key_hash;
+  std::string tenant_id;
+};
+
+using auth_callback = std::function<void(std::optional<tenant_record>)>;
+
+struct admin_request {
+  enum class op { create_tenant, list_tenants, patch_tenant, add_key, revoke_key, delete_tenant };
+  op what = op::list_tenants;
+  std::string tenant_id;
+  std::optional<std::string> name;
+  std::optional<rate_limit> limit;
+  std::string key_id;
+};
+struct admin_reply {
+  int status = 200;
+  std::string body;  // JSON
+};
+using admin_callback = std::function<void(admin_reply)>;
+
+class node {
+ public:
+  // Opens the catalog and shard stores under cfg.data_dir and starts the actors.
+  // On failure returns nullptr and says why in `error`.
+  static std::unique_ptr<node> start(const config& cfg, std::string& error);
+  ~node();
+
+  void ingest(credential who, std::vector<journal_event> events, bool durable, ingest_callback cb);
+  void authenticate(credential who, auth_callback cb);
+  void admin(admin_request req, admin_callback cb);
+
+  // Read access for the edge's read routes: LMDB readers never wait for the writer.
+  shard_store& store(int shard);
+  // False, with the reason, when the store cannot take writes.
+  bool ready(std::string& reason) const;
+  // Stops accepting work and waits until every queued write is committed and answered.
+  void shutdown();
+
+  struct impl;
+
+ private:
+  explicit node(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,120 @@
+// Every message between Sluice's actors, and the typed interfaces of the writer shard, the
+// tenant directory and the tenant actor. Messages that carry a reply callback from the edge are
+// local-only (CAF_ALLOW_UNSAFE_MESSAGE_TYPE); the rest are inspectable.
+#pragma once
+
+#include "actors/node.hpp"
+
+#include <caf/all.hpp>
+
+#include <atomic>
+
+namespace sluice {
+
+using write_atom = caf::atom_constant<caf::atom("write")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using purge_atom = caf::atom_constant<caf::atom("purge")>;
+using ingest_atom = caf::atom_constant<caf::atom("ingest")>;
+using auth_atom = caf::atom_constant<caf::atom("auth")>;
+using admin_atom = caf::atom_constant<caf::atom("admin")>;
+using writer_atom = caf::atom_constant<caf::atom("writer")>;
+using limit_atom = caf::atom_constant<caf::atom("limit")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
+
+// A callback that is called exactly once: by `deliver`, or with `fallback` when the last
+// holder drops it unanswered (an actor died holding the job). No request is left hanging.
+template <class T>
+class reply_slot {
+ public:
+  reply_slot(std::function<void(T)> fn, T fallback)
+      : fn_(std::move(fn)), fallback_(std::move(fallback)) {}
+  ~reply_slot() {
+    if (!done_.exchange(true)) fn_(std::move(fallback_));
+  }
+  void deliver(T value) {
+    if (!done_.exchange(true)) fn_(std::move(value));
+  }
+
+ private:
+  std::function<void(T)> fn_;
+  T fallback_;
+  std::atomic<bool> done_{false};
+};
+
+// --- writer shard ---
+struct write_batch {
+  std::string tenant;
+  std::vector<journal_event> events;
+};
+
+struct write_result {
+  int status = 0;  // 0: committed; otherwise the HTTP status to answer (503)
+  std::string reason;
+  std::vector<event_outcome> outcomes;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, journal_event& x) {
+  return f(caf::meta::type_name("journal_event"), x.dedup_digest, x.body);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_outcome& x) {
+  return f(caf::meta::type_name("event_outcome"), x.duplicate, x.seq);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
+  return f(caf::meta::type_name("write_batch"), x.tenant, x.events);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_result& x) {
+  return f(caf::meta::type_name("write_result"), x.status, x.reason, x.outcomes);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rate_limit& x) {
+  return f(caf::meta::type_name("rate_limit"), x.events_per_sec, x.burst);
+}
+
+using writer_actor = caf::typed_actor<
+    caf::replies_to<write_atom, write_batch>::with<write_result>,  // store, reply after fsync
+    caf::replies_to<purge_atom, std::string>::with<bool>,           // delete a tenant's data
+    caf::reacts_to<flush_atom>>;                                    // group commit (to self)
+
+// --- tenant directory and tenant actors ---
+struct ingest_job {
+  credential who;
+  std::vector<journal_event> events;
+  bool durable = true;
+  std::shared_ptr<reply_slot<ingest_reply>> reply;
+};
+struct auth_job {
+  credential who;
+  std::shared_ptr<reply_slot<std::optional<tenant_record>>> reply;
+};
+struct admin_job {
+  admin_request request;
+  std::shared_ptr<reply_slot<admin_reply>> reply;
+};
+
+}  // namespace sluice
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::ingest_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::auth_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::admin_job)
+
+namespace sluice {
+
+using tenant_actor = caf::typed_actor<
+    caf::reacts_to<ingest_atom, ingest_job>,     // rate limit, then hand to the writer
+    caf::reacts_to<writer_atom, writer_actor>,   // the shard's writer was restarted
+    caf::reacts_to<limit_atom, rate_limit>>;     // PATCH changed the rate limit
+
+using directory_actor = caf::typed_actor<
+    caf::reacts_to<ingest_atom, ingest_job>,            // authenticate, route to tenant actor
+    caf::reacts_to<auth_atom, auth_job>,                // authenticate only (read routes)
+    caf::reacts_to<admin_atom, admin_job>,              // tenant and key administration
+    caf::reacts_to<writer_atom, int, writer_actor>>;    // shard N has a new writer
+
+// Registers the inspectable message types with the actor system.
+void register_messages(caf::actor_system_config& cfg);
+
+}  // namespace sluice

@@ -1,0 +1,94 @@
+#include "actors/supervisor.hpp"
+
+#include "actors/tenant_directory.hpp"
+#include "actors/writer_shard.hpp"
+#include "config/log.hpp"
+
+namespace sluice {
+namespace {
+
+using self_ptr = caf::stateful_actor<supervisor_state>*;
+
+void start_writer(self_ptr self, int shard) {
+  auto& st = self->state;
+  st.writers[shard] = self->spawn<caf::detached + caf::monitored>(writer_shard, st.stores[shard],
+                                                                   st.cfg, st.health);
+}
+
+void start_directory(self_ptr self) {
+  auto& st = self->state;
+  st.directory = self->spawn<caf::detached + caf::monitored>(tenant_directory, st.cat, st.cfg,
+                                                             st.writers);
+  st.on_directory(st.directory);
+}
+
+// Child index: 0..shards-1 are writers, `shards` is the directory. -1: not ours.
+int child_index(supervisor_state& st, const caf::actor_addr& who) {
+  for (std::size_t i = 0; i < st.writers.size(); ++i)
+    if (st.writers[i].address() == who) return static_cast<int>(i);
+  if (st.directory.address() == who) return static_cast<int>(st.writers.size());
+  return -1;
+}
+
+}  // namespace
+
+caf::behavior supervisor(self_ptr self, const config* cfg, std::shared_ptr<node_health> health,
+                         std::shared_ptr<catalog> cat,
+                         std::vector<std::shared_ptr<shard_store>> stores,
+                         std::function<void(directory_actor)> on_directory) {
+  auto& st = self->state;
+  st.cfg = cfg;
+  st.health = std::move(health);
+  st.cat = std::move(cat);
+  st.stores = std::move(stores);
+  st.on_directory = std::move(on_directory);
+  st.writers.resize(st.stores.size());
+  st.restarts.resize(st.stores.size() + 1);
+  for (int i = 0; i < static_cast<int>(st.stores.size()); ++i) start_writer(self, i);
+  start_directory(self);
+
+  self->set_down_handler([=](caf::down_msg& msg) {
+    auto& st = self->state;
+    int child = child_index(st, msg.source);
+    if (child < 0) return;
+    std::string what = child == static_cast<int>(st.writers.size())
+                           ? std::string("tenant directory")
+                           : "writer shard " + std::to_string(child);
+    auto now = std::chrono::steady_clock::now();
+    auto& history = st.restarts[child];
+    history.erase(std::remove_if(history.begin(), history.end(),
+                                 [&](auto t) { return now - t > std::chrono::minutes(1); }),
+                  history.end());
+    if (static_cast<int>(history.size()) >= supervisor_state::max_restarts) {
+      std::string reason = what + " failed " + std::to_string(history.size() + 1) +
+                           " times within a minute; not restarting";
+      log_error(reason, {{"exit", self->system().render(msg.reason)}});
+      st.health->set_fatal(reason);
+      return;
+    }
+    history.push_back(now);
+    auto backoff = std::chrono::milliseconds(50 << history.size());
+    log_warn(what + " failed; restarting", {{"exit", self->system().render(msg.reason)},
+                                            {"backoff_ms", std::to_string(backoff.count())}});
+    self->delayed_send(self, backoff, restart_atom::value, child);
+  });
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    auto& st = self->state;
+    for (auto& w : st.writers) self->send_exit(w, msg.reason);
+    self->send_exit(st.directory, msg.reason);
+    self->quit(msg.reason);
+  });
+  return {
+      [=](restart_atom, int child) {
+        auto& st = self->state;
+        if (child == static_cast<int>(st.writers.size())) {
+          start_directory(self);
+          return;
+        }
+        start_writer(self, child);
+        self->send(st.directory, writer_atom::value, child, st.writers[child]);
+      },
+  };
+}
+
+}  // namespace sluice

@@ -1,0 +1,26 @@
+// The tenant actor: one per active tenant, spawned by the tenant directory. The only place that
+// decides for its tenant: the token-bucket rate limit, the bound on in-flight events, and the
+// order in which its events reach its writer shard.
+#pragma once
+
+#include "actors/protocol.hpp"
+
+#include <chrono>
+
+namespace sluice {
+
+struct tenant_state {
+  tenant_record record;
+  writer_actor writer;
+  const config* cfg = nullptr;
+  double tokens = 0;
+  std::chrono::steady_clock::time_point refilled_at;
+  std::size_t inflight = 0;
+  static inline const char* name = "tenant_actor";
+};
+
+tenant_actor::behavior_type tenant_actor_behavior(tenant_actor::stateful_pointer<tenant_state> self,
+                                                  tenant_record record, writer_actor writer,
+                                                  const config* cfg);
+
+}  // namespace sluice

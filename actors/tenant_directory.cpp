@@ -1,0 +1,208 @@
+#include "actors/tenant_directory.hpp"
+
+#include "actors/tenant_actor.hpp"
+#include "store/secrets.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+
+namespace sluice {
+namespace {
+
+using json = nlohmann::json;
+using self_ptr = directory_actor::stateful_pointer<directory_state>;
+
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string iso_time(std::int64_t us) {
+  std::time_t secs = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+admin_reply error_reply(int status, const std::string& code, const std::string& message) {
+  return {status, json{{"error", {{"code", code}, {"message", message}}}}.dump()};
+}
+
+json tenant_json(const tenant_record& t) {
+  return {{"id", t.id},
+          {"name", t.name},
+          {"rate_limit", {{"events_per_sec", t.limit.events_per_sec}, {"burst", t.limit.burst}}},
+          {"created_at", iso_time(t.created_at_us)}};
+}
+
+// A new API key for `tenant`: the key (shown once) and its record (hash only).
+std::pair<std::string, key_record> new_key(const std::string& tenant) {
+  std::string key = "sk_" + random_hex(24);  // 192 random bits
+  return {key, key_record{sha256(key), tenant, "key_" + random_hex(8), now_us()}};
+}
+
+const tenant_record* resolve(directory_state& st, const credential& who) {
+  if (!who.tenant_id.empty()) {
+    auto t = st.tenants.find(who.tenant_id);
+    return t == st.tenants.end() ? nullptr : &t->second;
+  }
+  auto k = st.keys.find(who.key_hash);
+  // The map lookup finds the candidate; the final comparison does not leak timing.
+  if (k == st.keys.end() || !constant_time_equal(k->first, who.key_hash)) return nullptr;
+  auto t = st.tenants.find(k->second.tenant);
+  return t == st.tenants.end() ? nullptr : &t->second;
+}
+
+tenant_actor actor_for(self_ptr self, const tenant_record& t) {
+  auto& st = self->state;
+  auto found = st.actors.find(t.id);
+  if (found != st.actors.end()) return found->second;
+  auto a = self->spawn<caf::lazy_init>(tenant_actor_behavior, t, st.writers.at(t.shard), st.cfg);
+  self->monitor(a);
+  st.actors.emplace(t.id, a);
+  return a;
+}
+
+admin_reply store_error(const std::error_code& ec) {
+  return error_reply(503, "unavailable", "catalog write failed: " + ec.message());
+}
+
+void run_admin(self_ptr self, admin_job& job) {
+  auto& st = self->state;
+  auto& req = job.request;
+  using op = admin_request::op;
+  if (req.what == op::list_tenants) {
+    json list = json::array();
+    std::vector<const tenant_record*> sorted;
+    for (auto& [id, t] : st.tenants) sorted.push_back(&t);
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->id < b->id; });
+    for (auto* t : sorted) list.push_back(tenant_json(*t));
+    job.reply->deliver({200, json{{"tenants", list}}.dump()});
+    return;
+  }
+  if (req.what == op::create_tenant) {
+    tenant_record t{req.tenant_id, req.name.value_or(req.tenant_id),
+                    req.limit.value_or(st.cfg->default_rate_limit), now_us(), 0};
+    t.shard = static_cast<unsigned char>(sha256(t.id)[0]) % st.cfg->shards;
+    auto [key, record] = new_key(t.id);
+    bool created = false;
+    if (auto ec = st.cat->create_tenant(t, record, created)) return job.reply->deliver(store_error(ec));
+    if (!created)
+      return job.reply->deliver(error_reply(409, "conflict", "tenant " + t.id + " already exists"));
+    st.tenants[t.id] = t;
+    st.keys[record.hash] = record;
+    job.reply->deliver({201, json{{"id", t.id}, {"api_key", key}, {"key_id", record.key_id}}.dump()});
+    return;
+  }
+  auto found = st.tenants.find(req.tenant_id);
+  if (found == st.tenants.end())
+    return job.reply->deliver(error_reply(404, "not_found", "no tenant " + req.tenant_id));
+  auto& t = found->second;
+  switch (req.what) {
+    case op::patch_tenant: {
+      tenant_record updated = t;
+      if (req.name) updated.name = *req.name;
+      if (req.limit) updated.limit = *req.limit;
+      if (auto ec = st.cat->update_tenant(updated)) return job.reply->deliver(store_error(ec));
+      t = updated;
+      if (auto a = st.actors.find(t.id); a != st.actors.end())
+        self->send(a->second, limit_atom::value, t.limit);
+      job.reply->deliver({200, tenant_json(t).dump()});
+      return;
+    }
+    case op::add_key: {
+      auto [key, record] = new_key(t.id);
+      if (auto ec = st.cat->add_key(record)) return job.reply->deliver(store_error(ec));
+      st.keys[record.hash] = record;
+      job.reply->deliver({201, json{{"id", t.id}, {"api_key", key}, {"key_id", record.key_id}}.dump()});
+      return;
+    }
+    case op::revoke_key: {
+      auto k = std::find_if(st.keys.begin(), st.keys.end(), [&](auto& kv) {
+        return kv.second.tenant == t.id && kv.second.key_id == req.key_id;
+      });
+      if (k == st.keys.end())
+        return job.reply->deliver(error_reply(404, "not_found", "no key " + req.key_id));
+      if (auto ec = st.cat->remove_key(k->first)) return job.reply->deliver(store_error(ec));
+      st.keys.erase(k);
+      job.reply->deliver({200, json{{"id", t.id}, {"revoked", req.key_id}}.dump()});
+      return;
+    }
+    case op::delete_tenant: {
+      if (auto ec = st.cat->delete_tenant(t.id)) return job.reply->deliver(store_error(ec));
+      std::string id = t.id;
+      int shard = t.shard;
+      for (auto k = st.keys.begin(); k != st.keys.end();)
+        k = k->second.tenant == id ? st.keys.erase(k) : std::next(k);
+      st.tenants.erase(found);
+      if (auto a = st.actors.find(id); a != st.actors.end()) {
+        self->send_exit(a->second, caf::exit_reason::user_shutdown);
+        st.actors.erase(a);
+      }
+      auto reply = job.reply;
+      self->request(st.writers.at(shard), std::chrono::seconds(60), purge_atom::value, id)
+          .then(
+              [=](bool ok) {
+                reply->deliver(ok ? admin_reply{200, json{{"id", id}, {"deleted", true}}.dump()}
+                                  : error_reply(503, "unavailable", "could not delete the data of " + id));
+              },
+              [=](caf::error&) {
+                reply->deliver(error_reply(503, "unavailable", "could not delete the data of " + id));
+              });
+      return;
+    }
+    default:
+      job.reply->deliver(error_reply(500, "internal", "unknown admin operation"));
+  }
+}
+
+}  // namespace
+
+directory_actor::behavior_type tenant_directory(self_ptr self, std::shared_ptr<catalog> cat,
+                                                const config* cfg, std::vector<writer_actor> writers) {
+  auto& st = self->state;
+  st.cat = std::move(cat);
+  st.cfg = cfg;
+  st.writers = std::move(writers);
+  std::vector<tenant_record> tenants;
+  std::vector<key_record> keys;
+  if (auto ec = st.cat->load(tenants, keys)) throw std::runtime_error("catalog: " + ec.message());
+  for (auto& t : tenants) st.tenants[t.id] = t;
+  for (auto& k : keys) st.keys[k.hash] = k;
+  self->set_down_handler([=](caf::down_msg& msg) {
+    auto& actors = self->state.actors;
+    for (auto a = actors.begin(); a != actors.end(); ++a)
+      if (a->second.address() == msg.source) {
+        actors.erase(a);
+        break;
+      }
+  });
+  return {
+      [=](ingest_atom, ingest_job& job) {
+        auto* t = resolve(self->state, job.who);
+        if (!t) {
+          ingest_reply r;
+          r.error = node_error{401, "unauthorized", "missing, unknown or revoked API key", 0, {}};
+          return job.reply->deliver(std::move(r));
+        }
+        self->send(actor_for(self, *t), ingest_atom::value, std::move(job));
+      },
+      [=](auth_atom, auth_job& job) {
+        auto* t = resolve(self->state, job.who);
+        job.reply->deliver(t ? std::optional<tenant_record>(*t) : std::nullopt);
+      },
+      [=](admin_atom, admin_job& job) { run_admin(self, job); },
+      [=](writer_atom, int shard, writer_actor& w) {
+        auto& st = self->state;
+        st.writers.at(shard) = w;
+        for (auto& [id, a] : st.actors)
+          if (st.tenants.at(id).shard == shard) self->send(a, writer_atom::value, w);
+      },
+  };
+}
+
+}  // namespace sluice

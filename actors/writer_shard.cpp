@@ -1,0 +1,88 @@
+#include "actors/writer_shard.hpp"
+
+#include <chrono>
+
+namespace sluice {
+namespace {
+
+std::int64_t now_sec() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Commits as many queued batches as fit in one transaction (at least one), then answers them.
+void flush(writer_actor::stateful_pointer<writer_state> self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  std::vector<writer_state::pending> taken;
+  std::size_t events_taken = 0;
+  while (!st.queue.empty()) {
+    auto size = st.queue.front().batch.events.size();
+    if (!taken.empty() && events_taken + size > static_cast<std::size_t>(st.cfg->max_commit_events))
+      break;
+    events_taken += size;
+    taken.push_back(std::move(st.queue.front()));
+    st.queue.pop_front();
+  }
+  st.queued_events -= events_taken;
+
+  std::vector<event_to_store> events;
+  events.reserve(events_taken);
+  for (auto& p : taken)
+    for (auto& e : p.batch.events) events.push_back({p.batch.tenant, e.dedup_digest, e.body});
+
+  std::vector<store_outcome> outcomes;
+  auto ec = st.store->append(events, now_sec(), st.cfg->dedup_window_sec, outcomes);
+  if (ec) {
+    st.health->set_store_failure("store cannot commit: " + ec.message());
+    for (auto& p : taken) p.promise.deliver(write_result{503, "store unavailable: " + ec.message(), {}});
+  } else {
+    st.health->clear_store_failure();
+    std::size_t next = 0;
+    for (auto& p : taken) {
+      write_result r;
+      r.outcomes.reserve(p.batch.events.size());
+      for (std::size_t i = 0; i < p.batch.events.size(); ++i, ++next)
+        r.outcomes.push_back({outcomes[next].duplicate, outcomes[next].seq});
+      p.promise.deliver(std::move(r));
+    }
+  }
+  if (!st.queue.empty()) {
+    st.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+}
+
+}  // namespace
+
+writer_actor::behavior_type writer_shard(writer_actor::stateful_pointer<writer_state> self,
+                                         std::shared_ptr<shard_store> store, const config* cfg,
+                                         std::shared_ptr<node_health> health) {
+  self->state.store = std::move(store);
+  self->state.cfg = cfg;
+  self->state.health = std::move(health);
+  return {
+      [=](write_atom, write_batch& batch) -> caf::result<write_result> {
+        auto& st = self->state;
+        if (st.queued_events + batch.events.size() >
+            static_cast<std::size_t>(st.cfg->max_inflight_per_shard))
+          return write_result{503, "writer shard queue is full", {}};
+        auto promise = self->make_response_promise<write_result>();
+        st.queued_events += batch.events.size();
+        st.queue.push_back({std::move(batch), promise});
+        // The flush message lands behind every write already in the mailbox: one commit for all.
+        if (!st.flush_scheduled) {
+          st.flush_scheduled = true;
+          self->send(self, flush_atom::value);
+        }
+        return promise;
+      },
+      [=](purge_atom, const std::string& tenant) -> bool {
+        return !self->state.store->delete_tenant(tenant);
+      },
+      [=](flush_atom) { flush(self); },
+  };
+}
+
+}  // namespace sluice

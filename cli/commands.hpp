@@ -1,0 +1,31 @@
+// The subcommands of the `sluice` binary; main.cpp wires them to CLI11.
+#pragma once
+
+#include "config/config.hpp"
+
+#include <optional>
+#include <string>
+
+namespace sluice {
+
+struct serve_flags {
+  std::string config_file;
+  std::optional<std::string> listen, data_dir, log_level;
+  std::optional<int> shards;
+};
+int run_serve(const serve_flags& flags);
+
+struct admin_flags {
+  std::string server;  // host:port of a running sluice
+  std::string token;   // admin token; default: SLUICE_ADMIN_TOKEN, then <data>/admin_token
+  std::string data_dir = "./data";
+};
+int run_tenant_create(const admin_flags& flags, const std::string& id, const std::string& name,
+                      std::optional<double> rate, std::optional<double> burst);
+int run_tenant_list(const admin_flags& flags);
+int run_tenant_rotate_key(const admin_flags& flags, const std::string& id);
+
+// The admin token kept in <data_dir>/admin_token; created (and returned with created=true) when absent.
+std::string load_or_create_admin_token(const std::string& data_dir, bool& created, std::string& error);
+
+}  // namespace sluice

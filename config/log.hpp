@@ -1,0 +1,21 @@
+// Structured logs: one JSON object per line on stderr (time, level, message, then fields such
+// as tenant or request id). Thread-safe; set up once at start-up. Never pass an API key or an
+// event payload as a field.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sluice {
+
+using log_fields = std::vector<std::pair<std::string, std::string>>;
+
+// level: debug, info, warn, error
+void init_logging(const std::string& level);
+void log_debug(const std::string& message, const log_fields& fields = {});
+void log_info(const std::string& message, const log_fields& fields = {});
+void log_warn(const std::string& message, const log_fields& fields = {});
+void log_error(const std::string& message, const log_fields& fields = {});
+
+}  // namespace sluice

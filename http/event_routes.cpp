@@ -1,0 +1,250 @@
+// Ingestion and event reads: POST /v1/events, /v1/events/batch, /v1/encode, GET /v1/events.
+// Parsing and validation run here, on the io thread; storing goes through the node (tenant actor,
+// then writer shard) and the reply is written when the node answers.
+#include "http/event_validation.hpp"
+#include "http/gzip.hpp"
+#include "http/responses.hpp"
+#include "http/routes.hpp"
+#include "http/timestamp.hpp"
+#include "store/secrets.hpp"
+#include "store/shard_store.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+namespace sluice {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+bool content_type_is(const http_request& req, boost::beast::string_view wanted) {
+  auto ct = req[http::field::content_type];
+  auto semi = ct.find(';');
+  auto media = ct.substr(0, semi);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  return boost::beast::iequals(media, wanted);
+}
+
+http_response unauthorized() {
+  return error_response(401, "unauthorized", "missing, unknown or revoked API key");
+}
+
+http_response to_response(const validation_error& e) {
+  return error_response(e.status, e.code, e.message, e.field);
+}
+
+// ?ack=durable (default) | received, or ?wait=false. nullopt: a bad value (answered already).
+std::optional<bool> durable_ack(route_call& call) {
+  auto ack = call.query.find("ack");
+  auto wait = call.query.find("wait");
+  if (ack != call.query.end()) {
+    if (ack->second == "durable") return true;
+    if (ack->second == "received") return false;
+    call.respond(error_response(400, "invalid_parameter", "ack must be durable or received", "ack"));
+    return std::nullopt;
+  }
+  if (wait != call.query.end()) {
+    if (wait->second == "true") return true;
+    if (wait->second == "false") return false;
+    call.respond(error_response(400, "invalid_parameter", "wait must be true or false", "wait"));
+    return std::nullopt;
+  }
+  return true;
+}
+
+journal_event to_journal(validated_event&& e) {
+  return {sha256(e.dedup_key).substr(0, 16), std::move(e.body)};
+}
+
+void append_outcome(std::string& out, std::size_t index, const event_outcome& o) {
+  out += "{\"index\":" + std::to_string(index) + ",\"status\":\"";
+  out += o.duplicate ? "duplicate" : "stored";
+  out += "\",\"seq\":" + std::to_string(o.seq) + "}";
+}
+
+void append_rejection(std::string& out, std::size_t index, const validation_error& e) {
+  out += "{\"index\":" + std::to_string(index) + ",\"status\":\"rejected\",\"error\":{\"code\":";
+  append_json_string(out, e.code);
+  if (!e.field.empty()) {
+    out += ",\"field\":";
+    append_json_string(out, e.field);
+  }
+  out += ",\"message\":";
+  append_json_string(out, e.message);
+  out += "}}";
+}
+
+// One page of the tenant's events after `after_seq`, in seq order. Runs on the io thread.
+http_response read_page(node& n, const tenant_record& t, std::uint64_t after_seq,
+                        std::uint64_t limit) {
+    std::string out = "{\"events\":[";
+    std::uint64_t last = 0;
+    auto ec = n.store(t.shard).read_events(t.id, after_seq, limit,
+                                            [&](std::uint64_t seq, std::string&& json) {
+                                              if (last) out += ',';
+                                              out += json;
+                                              last = seq;
+                                            });
+    if (ec) return error_response(503, "unavailable", "store read failed: " + ec.message());
+    out += "],\"next_after_seq\":" + (last ? std::to_string(last) : std::string("null")) + "}";
+    return json_response(200, std::move(out));
+}
+
+}  // namespace
+
+void post_event(route_call& call) {
+  if (!content_type_is(call.req, "application/json"))
+    return call.respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+  auto who = tenant_credential(call);
+  if (!who) return call.respond(unauthorized());
+  auto durable = durable_ack(call);
+  if (!durable) return;
+  auto idempotency_key = call.req["Idempotency-Key"];
+  event_context ctx{"", now_micros(), {idempotency_key.data(), idempotency_key.size()}};
+  auto result = validate_single(call.req.body(), ctx);
+  if (auto* err = std::get_if<validation_error>(&result)) return call.respond(to_response(*err));
+
+  std::vector<journal_event> events;
+  events.push_back(to_journal(std::get<validated_event>(std::move(result))));
+  auto respond = call.respond;
+  call.ctx.n.ingest(std::move(*who), std::move(events), *durable, [respond](ingest_reply r) {
+    if (r.error) return respond(error_response(*r.error));
+    if (r.accepted) return respond(json_response(202, R"({"status":"accepted"})"));
+    auto& o = r.outcomes.at(0);
+    respond(json_response(o.duplicate ? 200 : 201,
+                          std::string(o.duplicate ? R"({"status":"duplicate","seq":)"
+                                                  : R"({"status":"stored","seq":)") +
+                              std::to_string(o.seq) + "}"));
+  });
+}
+
+void post_batch(route_call& call) {
+  bool ndjson = content_type_is(call.req, "application/x-ndjson");
+  if (!ndjson && !content_type_is(call.req, "application/json"))
+    return call.respond(error_response(415, "unsupported_media_type",
+                                       "Content-Type must be application/json or application/x-ndjson"));
+  auto who = tenant_credential(call);
+  if (!who) return call.respond(unauthorized());
+  auto durable = durable_ack(call);
+  if (!durable) return;
+
+  std::string decoded;
+  std::string_view body = call.req.body();
+  auto encoding = call.req[http::field::content_encoding];
+  if (boost::beast::iequals(encoding, "gzip")) {
+    switch (gunzip(body, call.ctx.cfg.max_body_bytes, decoded)) {
+      case gunzip_status::too_large:
+        return call.respond(error_response(413, "payload_too_large", "decoded batch is over the limit"));
+      case gunzip_status::corrupt:
+        return call.respond(error_response(400, "invalid_gzip", "body is not valid gzip"));
+      case gunzip_status::ok:
+        body = decoded;
+    }
+  } else if (!encoding.empty() && !boost::beast::iequals(encoding, "identity")) {
+    return call.respond(error_response(415, "unsupported_media_type", "Content-Encoding must be gzip or identity"));
+  }
+
+  event_context ctx{"", now_micros(), {}};
+  auto parsed = validate_batch(body, ndjson, ctx, call.ctx.cfg.max_batch_events);
+  if (auto* err = std::get_if<validation_error>(&parsed)) return call.respond(to_response(*err));
+  auto results = std::get<std::vector<event_result>>(std::move(parsed));
+
+  // Valid events go to the journal; rejected ones are reported by index.
+  auto rejected = std::make_shared<std::vector<std::pair<std::size_t, validation_error>>>();
+  auto stored_index = std::make_shared<std::vector<std::size_t>>();
+  std::vector<journal_event> events;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (auto* err = std::get_if<validation_error>(&results[i])) {
+      rejected->emplace_back(i, std::move(*err));
+    } else {
+      stored_index->push_back(i);
+      events.push_back(to_journal(std::get<validated_event>(std::move(results[i]))));
+    }
+  }
+  auto total = results.size();
+  auto respond = call.respond;
+  bool is_durable = *durable;
+  auto reply = [=](const ingest_reply& r) {
+    if (r.error) return respond(error_response(*r.error));
+    std::size_t stored = 0, duplicates = 0;
+    for (auto& o : r.outcomes) (o.duplicate ? duplicates : stored)++;
+    std::string out;
+    out.reserve(64 + total * 48);
+    if (is_durable) {
+      out += "{\"stored\":" + std::to_string(stored) + ",\"duplicates\":" + std::to_string(duplicates);
+    } else {
+      out += "{\"status\":\"accepted\",\"accepted\":" + std::to_string(stored_index->size());
+    }
+    out += ",\"rejected\":" + std::to_string(rejected->size()) + ",\"results\":[";
+    std::size_t next_ok = 0, next_bad = 0;
+    bool first = true;
+    for (std::size_t i = 0; i < total; ++i) {
+      bool is_rejected = next_bad < rejected->size() && (*rejected)[next_bad].first == i;
+      if (!is_rejected && !is_durable) {
+        ++next_ok;
+        continue;  // ack=received reports only the rejected events
+      }
+      if (!first) out += ',';
+      first = false;
+      if (is_rejected) append_rejection(out, i, (*rejected)[next_bad++].second);
+      else append_outcome(out, i, r.outcomes.at(next_ok++));
+    }
+    out += "]}";
+    respond(json_response(is_durable ? 200 : 202, std::move(out)));
+  };
+  if (events.empty()) {  // nothing to store, but the caller must still be a tenant
+    return call.ctx.n.authenticate(std::move(*who), [=](std::optional<tenant_record> t) {
+      if (!t) return respond(unauthorized());
+      reply(ingest_reply{std::nullopt, !is_durable, {}});
+    });
+  }
+  call.ctx.n.ingest(std::move(*who), std::move(events), is_durable, reply);
+}
+
+void post_encode(route_call& call) {
+  if (!content_type_is(call.req, "application/json"))
+    return call.respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+  auto who = tenant_credential(call);
+  if (!who) return call.respond(unauthorized());
+  auto encoded = encode_event(call.req.body(), event_context{"", now_micros(), {}});
+  auto respond = call.respond;
+  call.ctx.n.authenticate(std::move(*who), [respond, encoded = std::move(encoded)](std::optional<tenant_record> t) {
+    if (!t) return respond(unauthorized());
+    if (auto* err = std::get_if<validation_error>(&encoded)) return respond(to_response(*err));
+    std::string out = "{\"payload\":";
+    append_json_string(out, std::get<std::string>(encoded));
+    respond(json_response(200, out + "}"));
+  });
+}
+
+void get_events(route_call& call) {
+  auto who = tenant_credential(call);
+  if (!who) return call.respond(unauthorized());
+  std::uint64_t after_seq = 0, limit = 100;
+  auto number = [&](const char* name, std::uint64_t& out, std::uint64_t lo, std::uint64_t hi) {
+    auto it = call.query.find(name);
+    if (it == call.query.end()) return true;
+    char* end = nullptr;
+    errno = 0;
+    auto v = std::strtoull(it->second.c_str(), &end, 10);
+    if (it->second.empty() || *end || errno || it->second[0] == '-' || v < lo || v > hi) {
+      call.respond(error_response(400, "invalid_parameter",
+                                  std::string(name) + " must be an integer from " + std::to_string(lo) +
+                                      " to " + std::to_string(hi),
+                                  name));
+      return false;
+    }
+    out = v;
+    return true;
+  };
+  if (!number("after_seq", after_seq, 0, UINT64_MAX - 1) || !number("limit", limit, 1, 1000)) return;
+  auto respond = call.respond;
+  auto post = call.post;
+  auto& n = call.ctx.n;
+  n.authenticate(std::move(*who), [=, &n](std::optional<tenant_record> t) {
+    if (!t) return respond(unauthorized());
+    post([=, &n] { respond(read_page(n, *t, after_seq, limit)); });
+  });
+}
+
+}  // namespace sluice

@@ -1,0 +1,33 @@
+// Routes one parsed request to its handler and answers through `respond`, exactly once, from any
+// thread (the session posts the reply back to its connection). Also knows each route's body limit.
+#pragma once
+
+#include "actors/node.hpp"
+#include "config/config.hpp"
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <functional>
+#include <string>
+
+namespace sluice {
+
+using http_request = boost::beast::http::request<boost::beast::http::string_body>;
+using http_response = boost::beast::http::response<boost::beast::http::string_body>;
+using respond_fn = std::function<void(http_response)>;
+// Runs work on the connection's io thread (e.g. a store read after an actor answered).
+using post_fn = std::function<void(std::function<void()>)>;
+
+struct edge_context {
+  const config& cfg;
+  node& n;
+  std::string admin_token_hash;  // SHA-256 of the admin token
+};
+
+void route(edge_context& ctx, http_request&& req, respond_fn respond, post_fn post);
+
+// The largest body the route of `target` accepts, in bytes.
+std::uint64_t body_limit_for(const config& cfg, boost::beast::string_view target);
+
+}  // namespace sluice

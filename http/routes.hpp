@@ -1,0 +1,38 @@
+// The handlers behind each route, and what they share: the parsed target and the caller's
+// credential. Each handler answers through `respond` exactly once.
+#pragma once
+
+#include "http/router.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+struct route_call {
+  edge_context& ctx;
+  http_request req;
+  std::vector<std::string> params;            // the {} segments of the route, in order
+  std::map<std::string, std::string> query;   // decoded query parameters
+  respond_fn respond;
+  post_fn post;
+};
+
+// The caller's tenant credential from Authorization: Bearer or X-API-Key (or X-Tenant-ID in
+// trusted-gateway mode); nullopt when none was given.
+std::optional<credential> tenant_credential(const route_call& call);
+
+void post_event(route_call& call);
+void post_batch(route_call& call);
+void post_encode(route_call& call);
+void get_events(route_call& call);
+
+void admin_create_tenant(route_call& call);
+void admin_list_tenants(route_call& call);
+void admin_patch_tenant(route_call& call);
+void admin_add_key(route_call& call);
+void admin_revoke_key(route_call& call);
+void admin_delete_tenant(route_call& call);
+
+}  // namespace sluice

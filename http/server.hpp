@@ -1,0 +1,33 @@
+// The HTTP edge: a Beast listener and one session per connection, run on `io_threads` threads.
+// A session reads one request at a time (header first, so framing and limits are checked before
+// any body byte is read), hands it to the router, and writes the reply when the router answers.
+#pragma once
+
+#include "actors/node.hpp"
+#include "config/config.hpp"
+
+#include <memory>
+#include <string>
+
+namespace sluice {
+
+class http_server {
+ public:
+  // Binds cfg.listen; on failure returns nullptr and says why.
+  static std::unique_ptr<http_server> start(const config& cfg, node& n,
+                                            const std::string& admin_token, std::string& error);
+  ~http_server();
+  unsigned short port() const;
+  // Stops accepting and closes the io threads (in-flight replies are dropped).
+  void stop();
+  // Blocks until stop() was called.
+  void wait();
+
+  struct impl;
+
+ private:
+  explicit http_server(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sluice
