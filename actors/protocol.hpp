@@ -20,6 +20,7 @@ using admin_atom = caf::atom_constant<caf::atom("admin")>;
 using writer_atom = caf::atom_constant<caf::atom("writer")>;
 using limit_atom = caf::atom_constant<caf::atom("limit")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
 // A callback that is called exactly once: by `deliver`, or with `fallback` when the last
 // holder drops it unanswered (an actor died holding the job). No request is left hanging.
@@ -77,7 +78,8 @@ typename Inspector::result_type inspect(Inspector& f, rate_limit& x) {
 using writer_actor = caf::typed_actor<
     caf::replies_to<write_atom, write_batch>::with<write_result>,  // store, reply after fsync
     caf::replies_to<purge_atom, std::string>::with<bool>,           // delete a tenant's data
-    caf::reacts_to<flush_atom>>;                                    // group commit (to self)
+    caf::reacts_to<flush_atom>,                                     // group commit (to self)
+    caf::reacts_to<sweep_atom>>;                                    // drop expired dedup keys (timer)
 
 // --- tenant directory and tenant actors ---
 struct ingest_job {

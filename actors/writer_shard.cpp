@@ -1,5 +1,7 @@
 #include "actors/writer_shard.hpp"
 
+#include "config/log.hpp"
+
 #include <chrono>
 
 namespace sluice {
@@ -62,6 +64,7 @@ writer_actor::behavior_type writer_shard(writer_actor::stateful_pointer<writer_s
   self->state.store = std::move(store);
   self->state.cfg = cfg;
   self->state.health = std::move(health);
+  self->delayed_send(self, std::chrono::seconds(60), sweep_atom::value);
   return {
       [=](write_atom, write_batch& batch) -> caf::result<write_result> {
         auto& st = self->state;
@@ -82,6 +85,15 @@ writer_actor::behavior_type writer_shard(writer_actor::stateful_pointer<writer_s
         return !self->state.store->delete_tenant(tenant);
       },
       [=](flush_atom) { flush(self); },
+      [=](sweep_atom) {
+        // Bounded work per run so writes never wait long behind a sweep.
+        constexpr std::size_t per_run = 10000;
+        std::size_t removed = 0;
+        auto ec = self->state.store->sweep_expired(now_sec(), per_run, removed);
+        if (ec) log_warn("dedup sweep failed", {{"error", ec.message()}});
+        auto next = removed == per_run ? std::chrono::seconds(1) : std::chrono::seconds(60);
+        self->delayed_send(self, next, sweep_atom::value);
+      },
   };
 }
 

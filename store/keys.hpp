@@ -43,6 +43,14 @@ inline std::string dedup(std::string_view tenant, std::string_view digest) {
   return k;
 }
 
+// dedup_expiry: expiry (be64 unix seconds) + dedup key → empty; swept in expiry order
+inline std::string dedup_expiry(std::uint64_t expiry, std::string_view dedup_key) {
+  std::string k;
+  append_be64(k, expiry);
+  k.append(dedup_key);
+  return k;
+}
+
 // counters: tenant\0 → last assigned seq (be64)
 inline std::string counter(std::string_view tenant) { return tenant_prefix(tenant); }
 

@@ -8,7 +8,7 @@ namespace sluice {
 
 std::unique_ptr<shard_store> shard_store::open(const std::string& dir, std::uint64_t map_size,
                                                bool read_only, std::error_code& ec) {
-  auto env = lmdb_env::open(dir, map_size, {"events", "dedup", "counters"}, read_only, ec);
+  auto env = lmdb_env::open(dir, map_size, {"events", "dedup", "counters", "dedup_expiry"}, read_only, ec);
   if (!env) return nullptr;
   auto s = std::make_unique<shard_store>();
   s->env_ = std::move(env);
@@ -68,6 +68,9 @@ std::error_code shard_store::try_append(const std::vector<event_to_store>& event
     keys::append_be64(dedup_value, static_cast<std::uint64_t>(now_sec) + dedup_window_sec);
     MDB_val dk = to_val(dedup_key), dv = to_val(dedup_value);
     if (int rc = mdb_put(txn.get(), env_->db(dedup_db), &dk, &dv, 0); rc != 0) return fail(rc);
+    auto expiry_key = keys::dedup_expiry(keys::read_be64(dedup_value.substr(8)), dedup_key);
+    MDB_val ek = to_val(expiry_key), ev{0, nullptr};
+    if (int rc = mdb_put(txn.get(), env_->db(expiry_db), &ek, &ev, 0); rc != 0) return fail(rc);
     out.push_back({false, seq});
   }
 
@@ -84,6 +87,37 @@ std::error_code shard_store::try_append(const std::vector<event_to_store>& event
     return commit_ec;
   }
   return {};
+}
+
+std::error_code shard_store::sweep_expired(std::int64_t now_sec, std::size_t max,
+                                           std::size_t& removed) {
+  removed = 0;
+  std::error_code ec;
+  auto txn = env_->begin_write(ec);
+  if (ec) return ec;
+  auto cursor = open_cursor(txn.get(), env_->db(expiry_db), ec);
+  if (ec) return ec;
+  MDB_val k, v;
+  int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_FIRST);
+  while (rc == 0 && removed < max) {
+    auto key = to_view(k);
+    auto expiry = keys::read_be64(key);
+    if (static_cast<std::int64_t>(expiry) > now_sec) break;
+    // The dedup key may have been stored again since (a later window): keep it then.
+    auto dedup_key = key.substr(8);
+    auto current = get(txn.get(), env_->db(dedup_db), dedup_key, ec);
+    if (ec) return ec;
+    if (current && current->size() == 16 && keys::read_be64(current->substr(8)) == expiry) {
+      MDB_val dk = to_val(dedup_key);
+      if ((rc = mdb_del(txn.get(), env_->db(dedup_db), &dk, nullptr)) != 0) return lmdb_error(rc);
+    }
+    if ((rc = mdb_cursor_del(cursor.get(), 0)) != 0) return lmdb_error(rc);
+    ++removed;
+    rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT);
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc);
+  cursor.reset();
+  return env_->commit(std::move(txn));
 }
 
 std::error_code shard_store::delete_tenant(std::string_view tenant) {

@@ -1,5 +1,5 @@
 // The tables of one writer shard, in one LMDB environment (data/shard-NN): events, dedup keys
-// and per-tenant seq counters. `append` is called only by the shard's writer actor (the one
+// (with an index by expiry so old keys can be swept) and per-tenant seq counters. `append` is called only by the shard's writer actor (the one
 // writer of the env); the read functions may be called from any thread.
 #pragma once
 
@@ -35,6 +35,9 @@ class shard_store {
   std::error_code append(const std::vector<event_to_store>& events, std::int64_t now_sec,
                          std::uint64_t dedup_window_sec, std::vector<store_outcome>& out);
 
+  // Deletes up to `max` dedup keys whose window ended before `now_sec`; sets how many.
+  std::error_code sweep_expired(std::int64_t now_sec, std::size_t max, std::size_t& removed);
+
   // Removes every event, dedup key and counter of the tenant.
   std::error_code delete_tenant(std::string_view tenant);
 
@@ -45,7 +48,7 @@ class shard_store {
   lmdb_env& env() { return *env_; }
 
  private:
-  enum table { events_db, dedup_db, counters_db };
+  enum table { events_db, dedup_db, counters_db, expiry_db };
   std::error_code try_append(const std::vector<event_to_store>& events, std::int64_t now_sec,
                              std::uint64_t dedup_window_sec, std::vector<store_outcome>& out);
   std::unique_ptr<lmdb_env> env_;
