@@ -31,7 +31,8 @@ std::optional<admin_input_error> read_tenant_fields(const json& body, admin_requ
   for (auto& [key, value] : body.items()) {
     if (key == "id" && allow_id) continue;
     if (key == "name") {
-      if (!value.is_string() || value.get<std::string>().empty() || value.get<std::string>().size() > 256)
+      if (!value.is_string() || value.get<std::string>().empty() ||
+          value.get<std::string>().size() > 256)
         return admin_input_error{"name", "must be a string of 1 to 256 bytes"};
       req.name = value.get<std::string>();
     } else if (key == "rate_limit") {
@@ -60,7 +61,8 @@ std::optional<admin_input_error> read_tenant_fields(const json& body, admin_requ
 std::optional<json> json_body(route_call& call) {
   auto ct = call.req[boost::beast::http::field::content_type];
   if (ct.substr(0, ct.find(';')) != "application/json") {
-    call.respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+    call.respond(
+        error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
     return std::nullopt;
   }
   auto body = json::parse(call.req.body(), nullptr, false);
@@ -73,7 +75,9 @@ std::optional<json> json_body(route_call& call) {
 
 void forward(route_call& call, admin_request req) {
   auto respond = call.respond;
-  call.ctx.n.admin(std::move(req), [respond](admin_reply r) { respond(json_response(r.status, std::move(r.body))); });
+  call.ctx.n.admin(std::move(req), [respond](admin_reply r) {
+    respond(json_response(r.status, std::move(r.body)));
+  });
 }
 
 }  // namespace
@@ -85,7 +89,8 @@ void admin_create_tenant(route_call& call) {
   req.what = admin_request::op::create_tenant;
   auto id = body->find("id");
   if (id == body->end() || !id->is_string() || !valid_tenant_id(id->get<std::string>()))
-    return call.respond(error_response(400, "invalid_tenant", "id must match [a-z0-9][a-z0-9_-]{0,62}", "id"));
+    return call.respond(
+        error_response(400, "invalid_tenant", "id must match [a-z0-9][a-z0-9_-]{0,62}", "id"));
   req.tenant_id = id->get<std::string>();
   if (auto err = read_tenant_fields(*body, req, true))
     return call.respond(error_response(400, "invalid_tenant", err->message, err->field));

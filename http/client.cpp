@@ -41,7 +41,8 @@ client_response http_call(const std::string& host, unsigned short port, const st
     out.body = res.body();
     for (auto& field : res) {
       std::string name(field.name_string());
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
       out.headers[name] = std::string(field.value());
     }
     beast::error_code ignored;

@@ -40,7 +40,8 @@ std::optional<bool> durable_ack(route_call& call) {
   if (ack != call.query.end()) {
     if (ack->second == "durable") return true;
     if (ack->second == "received") return false;
-    call.respond(error_response(400, "invalid_parameter", "ack must be durable or received", "ack"));
+    call.respond(
+        error_response(400, "invalid_parameter", "ack must be durable or received", "ack"));
     return std::nullopt;
   }
   if (wait != call.query.end()) {
@@ -77,30 +78,31 @@ void append_rejection(std::string& out, std::size_t index, const validation_erro
 // One page of the tenant's events after `after_seq`, in seq order. Runs on the io thread.
 http_response read_page(node& n, const tenant_record& t, std::uint64_t after_seq,
                         std::uint64_t limit) {
-    std::string out = "{\"events\":[";
-    std::uint64_t last = 0;
-    auto ec = n.store(t.shard).read_events(t.id, after_seq, limit,
-                                            [&](std::uint64_t seq, std::string&& json) {
-                                              if (last) out += ',';
-                                              out += json;
-                                              last = seq;
-                                            });
-    if (ec) return error_response(503, "unavailable", "store read failed: " + ec.message());
-    out += "],\"next_after_seq\":" + (last ? std::to_string(last) : std::string("null")) + "}";
-    return json_response(200, std::move(out));
+  std::string out = "{\"events\":[";
+  std::uint64_t last = 0;
+  auto ec = n.store(t.shard).read_events(t.id, after_seq, limit,
+                                         [&](std::uint64_t seq, std::string&& json) {
+                                           if (last) out += ',';
+                                           out += json;
+                                           last = seq;
+                                         });
+  if (ec) return error_response(503, "unavailable", "store read failed: " + ec.message());
+  out += "],\"next_after_seq\":" + (last ? std::to_string(last) : std::string("null")) + "}";
+  return json_response(200, std::move(out));
 }
 
 }  // namespace
 
 void post_event(route_call& call) {
   if (!content_type_is(call.req, "application/json"))
-    return call.respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+    return call.respond(
+        error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
   auto who = tenant_credential(call);
   if (!who) return call.respond(unauthorized());
   auto durable = durable_ack(call);
   if (!durable) return;
   auto idempotency_key = call.req["Idempotency-Key"];
-  event_context ctx{"", now_micros(), {idempotency_key.data(), idempotency_key.size()}};
+  event_context ctx{now_micros(), {idempotency_key.data(), idempotency_key.size()}};
   auto result = validate_single(call.req.body(), ctx);
   if (auto* err = std::get_if<validation_error>(&result)) return call.respond(to_response(*err));
 
@@ -121,8 +123,9 @@ void post_event(route_call& call) {
 void post_batch(route_call& call) {
   bool ndjson = content_type_is(call.req, "application/x-ndjson");
   if (!ndjson && !content_type_is(call.req, "application/json"))
-    return call.respond(error_response(415, "unsupported_media_type",
-                                       "Content-Type must be application/json or application/x-ndjson"));
+    return call.respond(
+        error_response(415, "unsupported_media_type",
+                       "Content-Type must be application/json or application/x-ndjson"));
   auto who = tenant_credential(call);
   if (!who) return call.respond(unauthorized());
   auto durable = durable_ack(call);
@@ -134,17 +137,19 @@ void post_batch(route_call& call) {
   if (boost::beast::iequals(encoding, "gzip")) {
     switch (gunzip(body, call.ctx.cfg.max_body_bytes, decoded)) {
       case gunzip_status::too_large:
-        return call.respond(error_response(413, "payload_too_large", "decoded batch is over the limit"));
+        return call.respond(
+            error_response(413, "payload_too_large", "decoded batch is over the limit"));
       case gunzip_status::corrupt:
         return call.respond(error_response(400, "invalid_gzip", "body is not valid gzip"));
       case gunzip_status::ok:
         body = decoded;
     }
   } else if (!encoding.empty() && !boost::beast::iequals(encoding, "identity")) {
-    return call.respond(error_response(415, "unsupported_media_type", "Content-Encoding must be gzip or identity"));
+    return call.respond(
+        error_response(415, "unsupported_media_type", "Content-Encoding must be gzip or identity"));
   }
 
-  event_context ctx{"", now_micros(), {}};
+  event_context ctx{now_micros(), {}};
   auto parsed = validate_batch(body, ndjson, ctx, call.ctx.cfg.max_batch_events);
   if (auto* err = std::get_if<validation_error>(&parsed)) return call.respond(to_response(*err));
   auto results = std::get<std::vector<event_result>>(std::move(parsed));
@@ -171,7 +176,8 @@ void post_batch(route_call& call) {
     std::string out;
     out.reserve(64 + total * 48);
     if (is_durable) {
-      out += "{\"stored\":" + std::to_string(stored) + ",\"duplicates\":" + std::to_string(duplicates);
+      out +=
+          "{\"stored\":" + std::to_string(stored) + ",\"duplicates\":" + std::to_string(duplicates);
     } else {
       out += "{\"status\":\"accepted\",\"accepted\":" + std::to_string(stored_index->size());
     }
@@ -186,8 +192,10 @@ void post_batch(route_call& call) {
       }
       if (!first) out += ',';
       first = false;
-      if (is_rejected) append_rejection(out, i, (*rejected)[next_bad++].second);
-      else append_outcome(out, i, r.outcomes.at(next_ok++));
+      if (is_rejected)
+        append_rejection(out, i, (*rejected)[next_bad++].second);
+      else
+        append_outcome(out, i, r.outcomes.at(next_ok++));
     }
     out += "]}";
     respond(json_response(is_durable ? 200 : 202, std::move(out)));
@@ -203,18 +211,21 @@ void post_batch(route_call& call) {
 
 void post_encode(route_call& call) {
   if (!content_type_is(call.req, "application/json"))
-    return call.respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+    return call.respond(
+        error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
   auto who = tenant_credential(call);
   if (!who) return call.respond(unauthorized());
-  auto encoded = encode_event(call.req.body(), event_context{"", now_micros(), {}});
+  auto encoded = encode_event(call.req.body(), event_context{now_micros(), {}});
   auto respond = call.respond;
-  call.ctx.n.authenticate(std::move(*who), [respond, encoded = std::move(encoded)](std::optional<tenant_record> t) {
-    if (!t) return respond(unauthorized());
-    if (auto* err = std::get_if<validation_error>(&encoded)) return respond(to_response(*err));
-    std::string out = "{\"payload\":";
-    append_json_string(out, std::get<std::string>(encoded));
-    respond(json_response(200, out + "}"));
-  });
+  call.ctx.n.authenticate(std::move(*who),
+                          [respond, encoded = std::move(encoded)](std::optional<tenant_record> t) {
+                            if (!t) return respond(unauthorized());
+                            if (auto* err = std::get_if<validation_error>(&encoded))
+                              return respond(to_response(*err));
+                            std::string out = "{\"payload\":";
+                            append_json_string(out, std::get<std::string>(encoded));
+                            respond(json_response(200, out + "}"));
+                          });
 }
 
 void get_events(route_call& call) {
@@ -229,15 +240,16 @@ void get_events(route_call& call) {
     auto v = std::strtoull(it->second.c_str(), &end, 10);
     if (it->second.empty() || *end || errno || it->second[0] == '-' || v < lo || v > hi) {
       call.respond(error_response(400, "invalid_parameter",
-                                  std::string(name) + " must be an integer from " + std::to_string(lo) +
-                                      " to " + std::to_string(hi),
+                                  std::string(name) + " must be an integer from " +
+                                      std::to_string(lo) + " to " + std::to_string(hi),
                                   name));
       return false;
     }
     out = v;
     return true;
   };
-  if (!number("after_seq", after_seq, 0, UINT64_MAX - 1) || !number("limit", limit, 1, 1000)) return;
+  if (!number("after_seq", after_seq, 0, UINT64_MAX - 1) || !number("limit", limit, 1, 1000))
+    return;
   auto respond = call.respond;
   auto post = call.post;
   auto& n = call.ctx.n;

@@ -3,6 +3,8 @@
 // dies with the next parse on this thread, so results are built before any second parse.
 #include "http/event_validation.hpp"
 
+#include "http/json_text.hpp"
+
 #include <simdjson.h>
 
 #include "http/base64.hpp"
@@ -68,46 +70,6 @@ bool deeper_than(element e, size_t depth, size_t limit) {
     }
   }
   return false;
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (u < 0x20) {
-          out += "\\u00";
-          out.push_back(hex[u >> 4]);
-          out.push_back(hex[u & 0xf]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
 }
 
 void append_member(std::string& out, std::string_view key, std::string_view value) {
@@ -204,10 +166,9 @@ event_result judge_event(element root, const event_context& ctx, std::string_vie
 
   std::string& body = event.body;
   std::string props_json = seen[f_properties] ? simdjson::to_string(properties) : std::string();
-  body.reserve(192 + ctx.tenant_id.size() + event_type.size() + props_json.size());
-  body += "{\"tenant_id\":";
-  append_json_string(body, ctx.tenant_id);
-  append_member(body, "event_type", event_type);
+  body.reserve(192 + event_type.size() + props_json.size());
+  body += "{\"event_type\":";
+  append_json_string(body, event_type);
   append_member(body, "timestamp", format_timestamp(event.timestamp_us));
   for (int f : {f_event_id, f_session_id, f_device_id, f_user_id}) {
     if (seen[f]) append_member(body, field_names[f], text[f]);

@@ -21,7 +21,7 @@ struct validation_error {
 };
 
 struct validated_event {
-  std::string body;  // canonical stored JSON object (see below), no "seq"
+  std::string body;  // canonical stored JSON object (see below); the store adds seq and tenant_id
   // "k:" + Idempotency-Key or event_id; else
   // "n:" + session_id + '\x1f' + event_type + '\x1f' + normalised original timestamp
   std::string dedup_key;
@@ -30,7 +30,6 @@ struct validated_event {
 };
 
 struct event_context {
-  std::string_view tenant_id;
   int64_t received_at_us = 0;
   std::string_view idempotency_key;  // empty = none
 };
@@ -42,7 +41,7 @@ constexpr size_t max_field_bytes = 128;
 constexpr size_t max_json_depth = 32;
 
 // One event from POST /v1/events: a plain event or the envelope {"payload": "<base64 of the event
-// JSON>"}. The canonical body's keys, in order: tenant_id, event_type, timestamp, event_id?,
+// JSON>"}. The canonical body's keys, in order: event_type, timestamp, event_id?,
 // session_id?, device_id?, user_id?, sent_at?, original_timestamp?, properties?, received_at.
 event_result validate_single(std::string_view body, const event_context& ctx);
 

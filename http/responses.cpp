@@ -1,5 +1,7 @@
 #include "http/responses.hpp"
 
+#include "http/json_text.hpp"
+
 #include <boost/beast/http/field.hpp>
 
 namespace sluice {
@@ -12,29 +14,6 @@ http_response json_response(int status, std::string body) {
   res.set(http::field::content_type, "application/json");
   res.body() = std::move(body);
   return res;
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  static const char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(hex[c >> 4]);
-          out.push_back(hex[c & 15]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
 }
 
 http_response error_response(int status, const std::string& code, const std::string& message,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "actors/node.hpp"
+#include "http/json_text.hpp"
 #include "http/router.hpp"
 
 #include <string>
@@ -14,8 +15,5 @@ http_response error_response(int status, const std::string& code, const std::str
                              const std::string& field = "");
 // A node_error with its Retry-After and extra headers.
 http_response error_response(const node_error& e);
-
-// Appends s as a JSON string literal (quoted, escaped).
-void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace sluice

@@ -19,7 +19,9 @@ struct route_entry {
   enum access { open, tenant, admin } who;
 };
 
-void healthz(route_call& call) { call.respond(json_response(200, R"({"status":"ok"})")); }
+void healthz(route_call& call) {
+  call.respond(json_response(200, R"({"status":"ok"})"));
+}
 
 void readyz(route_call& call) {
   std::string reason;
@@ -40,9 +42,17 @@ const std::vector<route_entry>& routes() {
       {http::verb::post, {"v1", "admin", "tenants"}, admin_create_tenant, route_entry::admin},
       {http::verb::get, {"v1", "admin", "tenants"}, admin_list_tenants, route_entry::admin},
       {http::verb::patch, {"v1", "admin", "tenants", "{}"}, admin_patch_tenant, route_entry::admin},
-      {http::verb::delete_, {"v1", "admin", "tenants", "{}"}, admin_delete_tenant, route_entry::admin},
-      {http::verb::post, {"v1", "admin", "tenants", "{}", "keys"}, admin_add_key, route_entry::admin},
-      {http::verb::delete_, {"v1", "admin", "tenants", "{}", "keys", "{}"}, admin_revoke_key,
+      {http::verb::delete_,
+       {"v1", "admin", "tenants", "{}"},
+       admin_delete_tenant,
+       route_entry::admin},
+      {http::verb::post,
+       {"v1", "admin", "tenants", "{}", "keys"},
+       admin_add_key,
+       route_entry::admin},
+      {http::verb::delete_,
+       {"v1", "admin", "tenants", "{}", "keys", "{}"},
+       admin_revoke_key,
        route_entry::admin},
   };
   return table;
@@ -58,8 +68,7 @@ int hex_value(char c) {
 std::string percent_decode(std::string_view s, bool plus_is_space) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() &&
-        hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
       i += 2;
     } else if (s[i] == '+' && plus_is_space) {
@@ -103,8 +112,10 @@ bool matches(const route_entry& r, const std::vector<std::string>& segments,
   if (r.pattern.size() != segments.size()) return false;
   params.clear();
   for (std::size_t i = 0; i < segments.size(); ++i) {
-    if (r.pattern[i] == "{}") params.push_back(segments[i]);
-    else if (r.pattern[i] != segments[i]) return false;
+    if (r.pattern[i] == "{}")
+      params.push_back(segments[i]);
+    else if (r.pattern[i] != segments[i])
+      return false;
   }
   return true;
 }
@@ -122,11 +133,14 @@ void run_admin(route_call& call, void (*handler)(route_call&)) {
   if (!token.empty() && constant_time_equal(sha256(token), call.ctx.admin_token_hash))
     return handler(call);
   auto who = tenant_credential(call);
-  if (!who) return call.respond(error_response(401, "unauthorized", "missing or invalid admin token"));
+  if (!who)
+    return call.respond(error_response(401, "unauthorized", "missing or invalid admin token"));
   auto respond = call.respond;
   call.ctx.n.authenticate(*who, [respond](std::optional<tenant_record> t) {
-    if (t) respond(error_response(403, "forbidden", "a tenant key cannot use admin routes"));
-    else respond(error_response(401, "unauthorized", "missing or invalid admin token"));
+    if (t)
+      respond(error_response(403, "forbidden", "a tenant key cannot use admin routes"));
+    else
+      respond(error_response(401, "unauthorized", "missing or invalid admin token"));
   });
 }
 
@@ -168,7 +182,8 @@ void route(edge_context& ctx, http_request&& req, respond_fn respond, post_fn po
     }
     auto query = qmark == std::string_view::npos ? std::map<std::string, std::string>{}
                                                  : parse_query(target.substr(qmark + 1));
-    route_call call{ctx, std::move(req), params, std::move(query), std::move(respond), std::move(post)};
+    route_call call{
+        ctx, std::move(req), params, std::move(query), std::move(respond), std::move(post)};
     if (r.who == route_entry::admin) return run_admin(call, r.handler);
     return r.handler(call);
   }

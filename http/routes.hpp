@@ -13,8 +13,8 @@ namespace sluice {
 struct route_call {
   edge_context& ctx;
   http_request req;
-  std::vector<std::string> params;            // the {} segments of the route, in order
-  std::map<std::string, std::string> query;   // decoded query parameters
+  std::vector<std::string> params;           // the {} segments of the route, in order
+  std::map<std::string, std::string> query;  // decoded query parameters
   respond_fn respond;
   post_fn post;
 };

@@ -55,10 +55,9 @@ class session : public std::enable_shared_from_this<session> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(ctx_.cfg.max_header_bytes));
     stream_.expires_after(std::chrono::milliseconds(ctx_.cfg.idle_timeout_ms));
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->on_header(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
@@ -72,10 +71,9 @@ class session : public std::enable_shared_from_this<session> {
       return fail(400, "bad_request", "ambiguous request framing: " + why);
     parser_->body_limit(body_limit_for(ctx_.cfg, parser_->get().target()));
     stream_.expires_after(std::chrono::milliseconds(ctx_.cfg.read_timeout_ms));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_body(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
   }
 
   void on_body(beast::error_code ec) {
@@ -93,7 +91,9 @@ class session : public std::enable_shared_from_this<session> {
           net::post(self->stream_.get_executor(),
                     [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
         },
-        [self](std::function<void()> work) { net::post(self->stream_.get_executor(), std::move(work)); });
+        [self](std::function<void()> work) {
+          net::post(self->stream_.get_executor(), std::move(work));
+        });
   }
 
   void write(http_response&& res) {
@@ -178,7 +178,8 @@ http_server::~http_server() {
 }
 
 std::unique_ptr<http_server> http_server::start(const config& cfg, node& n,
-                                                const std::string& admin_token, std::string& error) {
+                                                const std::string& admin_token,
+                                                std::string& error) {
   auto p = std::make_unique<impl>(cfg, n, sha256(admin_token));
   std::string host;
   unsigned short port = 0;
@@ -199,13 +200,18 @@ std::unique_ptr<http_server> http_server::start(const config& cfg, node& n,
     return nullptr;
   }
   p->accept();
-  for (int i = 0; i < cfg.io_threads; ++i) p->threads.emplace_back([raw = p.get()] { raw->ioc.run(); });
+  for (int i = 0; i < cfg.io_threads; ++i)
+    p->threads.emplace_back([raw = p.get()] { raw->ioc.run(); });
   return std::unique_ptr<http_server>(new http_server(std::move(p)));
 }
 
-unsigned short http_server::port() const { return impl_->acceptor.local_endpoint().port(); }
+unsigned short http_server::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
-void http_server::stop() { impl_->ioc.stop(); }
+void http_server::stop() {
+  impl_->ioc.stop();
+}
 
 void http_server::wait() {
   for (auto& t : impl_->threads)
