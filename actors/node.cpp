@@ -40,7 +40,9 @@ struct node::impl {
 
 node::node(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
-node::~node() { shutdown(); }
+node::~node() {
+  shutdown();
+}
 
 std::unique_ptr<node> node::start(const config& cfg, std::string& error) {
   auto p = std::make_unique<impl>(cfg);
@@ -76,11 +78,11 @@ std::unique_ptr<node> node::start(const config& cfg, std::string& error) {
   register_messages(p->system_cfg);
   p->system = std::make_unique<caf::actor_system>(p->system_cfg);
   auto* raw = p.get();
-  p->supervisor = p->system->spawn(supervisor, &cfg, p->health, cat, p->stores,
-                                   [raw](directory_actor d) {
-                                     std::lock_guard<std::mutex> lock(raw->directory_mutex);
-                                     raw->directory = std::move(d);
-                                   });
+  p->supervisor =
+      p->system->spawn(supervisor, &cfg, p->health, cat, p->stores, [raw](directory_actor d) {
+        std::lock_guard<std::mutex> lock(raw->directory_mutex);
+        raw->directory = std::move(d);
+      });
   // The supervisor publishes the directory when it first runs; wait for that.
   for (int i = 0; i < 5000 && !p->current_directory(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -103,23 +105,29 @@ void node::ingest(credential who, std::vector<journal_event> events, bool durabl
 }
 
 void node::authenticate(credential who, auth_callback cb) {
-  auto slot = std::make_shared<reply_slot<std::optional<tenant_record>>>(std::move(cb), std::nullopt);
+  auto slot =
+      std::make_shared<reply_slot<std::optional<tenant_record>>>(std::move(cb), std::nullopt);
   auto directory = impl_->current_directory();
   if (!directory) return;  // the slot answers with its fallback
   caf::anon_send(directory, auth_atom::value, auth_job{std::move(who), std::move(slot)});
 }
 
 void node::admin(admin_request req, admin_callback cb) {
-  admin_reply dropped{503, R"({"error":{"code":"unavailable","message":"the request was dropped; retry"}})"};
+  admin_reply dropped{
+      503, R"({"error":{"code":"unavailable","message":"the request was dropped; retry"}})"};
   auto slot = std::make_shared<reply_slot<admin_reply>>(std::move(cb), std::move(dropped));
   auto directory = impl_->current_directory();
   if (!directory) return;  // the slot answers with its fallback
   caf::anon_send(directory, admin_atom::value, admin_job{std::move(req), std::move(slot)});
 }
 
-shard_store& node::store(int shard) { return *impl_->stores.at(shard); }
+shard_store& node::store(int shard) {
+  return *impl_->stores.at(shard);
+}
 
-bool node::ready(std::string& reason) const { return impl_->health->ready(reason); }
+bool node::ready(std::string& reason) const {
+  return impl_->health->ready(reason);
+}
 
 void node::shutdown() {
   if (!impl_ || !impl_->system) return;

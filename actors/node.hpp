@@ -40,7 +40,7 @@ struct node_error {
 
 struct ingest_reply {
   std::optional<node_error> error;
-  bool accepted = false;               // ack=received: queued, not yet committed
+  bool accepted = false;                // ack=received: queued, not yet committed
   std::vector<event_outcome> outcomes;  // ack=durable: one per event, in order
 };
 using ingest_callback = std::function<void(ingest_reply)>;

@@ -77,9 +77,9 @@ typename Inspector::result_type inspect(Inspector& f, rate_limit& x) {
 
 using writer_actor = caf::typed_actor<
     caf::replies_to<write_atom, write_batch>::with<write_result>,  // store, reply after fsync
-    caf::replies_to<purge_atom, std::string>::with<bool>,           // delete a tenant's data
-    caf::reacts_to<flush_atom>,                                     // group commit (to self)
-    caf::reacts_to<sweep_atom>>;                                    // drop expired dedup keys (timer)
+    caf::replies_to<purge_atom, std::string>::with<bool>,          // delete a tenant's data
+    caf::reacts_to<flush_atom>,                                    // group commit (to self)
+    caf::reacts_to<sweep_atom>>;  // drop expired dedup keys (timer)
 
 // --- tenant directory and tenant actors ---
 struct ingest_job {
@@ -105,16 +105,18 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::admin_job)
 
 namespace sluice {
 
-using tenant_actor = caf::typed_actor<
-    caf::reacts_to<ingest_atom, ingest_job>,     // rate limit, then hand to the writer
-    caf::reacts_to<writer_atom, writer_actor>,   // the shard's writer was restarted
-    caf::reacts_to<limit_atom, rate_limit>>;     // PATCH changed the rate limit
+using tenant_actor =
+    caf::typed_actor<caf::reacts_to<ingest_atom, ingest_job>,    // rate limit, then hand to the
+                                                                 // writer
+                     caf::reacts_to<writer_atom, writer_actor>,  // the shard's writer was restarted
+                     caf::reacts_to<limit_atom, rate_limit>>;    // PATCH changed the rate limit
 
-using directory_actor = caf::typed_actor<
-    caf::reacts_to<ingest_atom, ingest_job>,            // authenticate, route to tenant actor
-    caf::reacts_to<auth_atom, auth_job>,                // authenticate only (read routes)
-    caf::reacts_to<admin_atom, admin_job>,              // tenant and key administration
-    caf::reacts_to<writer_atom, int, writer_actor>>;    // shard N has a new writer
+using directory_actor =
+    caf::typed_actor<caf::reacts_to<ingest_atom, ingest_job>,  // authenticate, route to tenant
+                                                               // actor
+                     caf::reacts_to<auth_atom, auth_job>,      // authenticate only (read routes)
+                     caf::reacts_to<admin_atom, admin_job>,    // tenant and key administration
+                     caf::reacts_to<writer_atom, int, writer_actor>>;  // shard N has a new writer
 
 // Registers the inspectable message types with the actor system.
 void register_messages(caf::actor_system_config& cfg);

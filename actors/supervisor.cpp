@@ -12,13 +12,13 @@ using self_ptr = caf::stateful_actor<supervisor_state>*;
 void start_writer(self_ptr self, int shard) {
   auto& st = self->state;
   st.writers[shard] = self->spawn<caf::detached + caf::monitored>(writer_shard, st.stores[shard],
-                                                                   st.cfg, st.health);
+                                                                  st.cfg, st.health);
 }
 
 void start_directory(self_ptr self) {
   auto& st = self->state;
-  st.directory = self->spawn<caf::detached + caf::monitored>(tenant_directory, st.cat, st.cfg,
-                                                             st.writers);
+  st.directory =
+      self->spawn<caf::detached + caf::monitored>(tenant_directory, st.cat, st.cfg, st.writers);
   st.on_directory(st.directory);
 }
 

@@ -19,7 +19,8 @@ node_error rate_limited(const tenant_state& st, std::size_t wanted) {
   int reset = static_cast<int>(std::ceil((limit.burst - st.tokens) / limit.events_per_sec));
   node_error e{429, "rate_limited", "tenant is over its rate limit", retry_after, {}};
   if (static_cast<double>(wanted) > limit.burst)
-    e.message = "batch is larger than the tenant's burst of " + std::to_string(static_cast<long>(limit.burst));
+    e.message = "batch is larger than the tenant's burst of " +
+                std::to_string(static_cast<long>(limit.burst));
   e.headers = {{"RateLimit-Limit", std::to_string(static_cast<long>(limit.burst))},
                {"RateLimit-Remaining", std::to_string(static_cast<long>(std::floor(st.tokens)))},
                {"RateLimit-Reset", std::to_string(std::max(0, reset))}};
@@ -50,8 +51,8 @@ tenant_actor::behavior_type tenant_actor_behavior(tenant_actor::stateful_pointer
         }
         if (st.inflight + n > static_cast<std::size_t>(st.cfg->max_inflight_per_tenant)) {
           ingest_reply r;
-          r.error = node_error{429, "too_many_in_flight",
-                               "tenant has too many events waiting to be stored", 1, {}};
+          r.error = node_error{
+              429, "too_many_in_flight", "tenant has too many events waiting to be stored", 1, {}};
           job.reply->deliver(std::move(r));
           return;
         }
@@ -75,9 +76,11 @@ tenant_actor::behavior_type tenant_actor_behavior(tenant_actor::stateful_pointer
                 [=](caf::error& err) {
                   self->state.inflight -= n;
                   ingest_reply r;
-                  r.error = node_error{503, "unavailable",
+                  r.error = node_error{503,
+                                       "unavailable",
                                        "the write did not complete: " + self->system().render(err),
-                                       1, {}};
+                                       1,
+                                       {}};
                   reply->deliver(std::move(r));
                 });
       },

@@ -90,12 +90,14 @@ void run_admin(self_ptr self, admin_job& job) {
     t.shard = static_cast<unsigned char>(sha256(t.id)[0]) % st.cfg->shards;
     auto [key, record] = new_key(t.id);
     bool created = false;
-    if (auto ec = st.cat->create_tenant(t, record, created)) return job.reply->deliver(store_error(ec));
+    if (auto ec = st.cat->create_tenant(t, record, created))
+      return job.reply->deliver(store_error(ec));
     if (!created)
       return job.reply->deliver(error_reply(409, "conflict", "tenant " + t.id + " already exists"));
     st.tenants[t.id] = t;
     st.keys[record.hash] = record;
-    job.reply->deliver({201, json{{"id", t.id}, {"api_key", key}, {"key_id", record.key_id}}.dump()});
+    job.reply->deliver(
+        {201, json{{"id", t.id}, {"api_key", key}, {"key_id", record.key_id}}.dump()});
     return;
   }
   auto found = st.tenants.find(req.tenant_id);
@@ -118,7 +120,8 @@ void run_admin(self_ptr self, admin_job& job) {
       auto [key, record] = new_key(t.id);
       if (auto ec = st.cat->add_key(record)) return job.reply->deliver(store_error(ec));
       st.keys[record.hash] = record;
-      job.reply->deliver({201, json{{"id", t.id}, {"api_key", key}, {"key_id", record.key_id}}.dump()});
+      job.reply->deliver(
+          {201, json{{"id", t.id}, {"api_key", key}, {"key_id", record.key_id}}.dump()});
       return;
     }
     case op::revoke_key: {
@@ -147,11 +150,13 @@ void run_admin(self_ptr self, admin_job& job) {
       self->request(st.writers.at(shard), std::chrono::seconds(60), purge_atom::value, id)
           .then(
               [=](bool ok) {
-                reply->deliver(ok ? admin_reply{200, json{{"id", id}, {"deleted", true}}.dump()}
-                                  : error_reply(503, "unavailable", "could not delete the data of " + id));
+                reply->deliver(
+                    ok ? admin_reply{200, json{{"id", id}, {"deleted", true}}.dump()}
+                       : error_reply(503, "unavailable", "could not delete the data of " + id));
               },
               [=](caf::error&) {
-                reply->deliver(error_reply(503, "unavailable", "could not delete the data of " + id));
+                reply->deliver(
+                    error_reply(503, "unavailable", "could not delete the data of " + id));
               });
       return;
     }
@@ -163,7 +168,8 @@ void run_admin(self_ptr self, admin_job& job) {
 }  // namespace
 
 directory_actor::behavior_type tenant_directory(self_ptr self, std::shared_ptr<catalog> cat,
-                                                const config* cfg, std::vector<writer_actor> writers) {
+                                                const config* cfg,
+                                                std::vector<writer_actor> writers) {
   auto& st = self->state;
   st.cat = std::move(cat);
   st.cfg = cfg;

@@ -19,8 +19,8 @@ struct directory_state {
   static inline const char* name = "tenant_directory";
 };
 
-directory_actor::behavior_type tenant_directory(directory_actor::stateful_pointer<directory_state> self,
-                                                std::shared_ptr<catalog> cat, const config* cfg,
-                                                std::vector<writer_actor> writers);
+directory_actor::behavior_type tenant_directory(
+    directory_actor::stateful_pointer<directory_state> self, std::shared_ptr<catalog> cat,
+    const config* cfg, std::vector<writer_actor> writers);
 
 }  // namespace sluice

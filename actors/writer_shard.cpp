@@ -38,7 +38,8 @@ void flush(writer_actor::stateful_pointer<writer_state> self) {
   auto ec = st.store->append(events, now_sec(), st.cfg->dedup_window_sec, outcomes);
   if (ec) {
     st.health->set_store_failure("store cannot commit: " + ec.message());
-    for (auto& p : taken) p.promise.deliver(write_result{503, "store unavailable: " + ec.message(), {}});
+    for (auto& p : taken)
+      p.promise.deliver(write_result{503, "store unavailable: " + ec.message(), {}});
   } else {
     st.health->clear_store_failure();
     std::size_t next = 0;

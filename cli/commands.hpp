@@ -25,7 +25,9 @@ int run_tenant_create(const admin_flags& flags, const std::string& id, const std
 int run_tenant_list(const admin_flags& flags);
 int run_tenant_rotate_key(const admin_flags& flags, const std::string& id);
 
-// The admin token kept in <data_dir>/admin_token; created (and returned with created=true) when absent.
-std::string load_or_create_admin_token(const std::string& data_dir, bool& created, std::string& error);
+// The admin token kept in <data_dir>/admin_token; created (and returned with created=true) when
+// absent.
+std::string load_or_create_admin_token(const std::string& data_dir, bool& created,
+                                       std::string& error);
 
 }  // namespace sluice

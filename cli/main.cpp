@@ -23,13 +23,17 @@ int main(int argc, char** argv) {
   admin.server = listen_env ? listen_env : "127.0.0.1:8080";
   auto* tenant_cmd = app.add_subcommand("tenant", "administer tenants of a running server");
   tenant_cmd->require_subcommand(1);
-  tenant_cmd->add_option("--server", admin.server, "host:port of the server")->capture_default_str();
-  tenant_cmd->add_option("--token", admin.token, "admin token (default: SLUICE_ADMIN_TOKEN or <data>/admin_token)");
-  tenant_cmd->add_option("--data", admin.data_dir, "data directory holding admin_token")->capture_default_str();
+  tenant_cmd->add_option("--server", admin.server, "host:port of the server")
+      ->capture_default_str();
+  tenant_cmd->add_option("--token", admin.token,
+                         "admin token (default: SLUICE_ADMIN_TOKEN or <data>/admin_token)");
+  tenant_cmd->add_option("--data", admin.data_dir, "data directory holding admin_token")
+      ->capture_default_str();
 
   std::string id, name;
   std::optional<double> rate, burst;
-  auto* create = tenant_cmd->add_subcommand("create", "create a tenant and print its first API key");
+  auto* create =
+      tenant_cmd->add_subcommand("create", "create a tenant and print its first API key");
   create->add_option("id", id, "tenant id: [a-z0-9][a-z0-9_-]{0,62}")->required();
   create->add_option("--name", name, "display name");
   create->add_option("--rate", rate, "events per second");

@@ -15,7 +15,8 @@
 
 namespace sluice {
 
-std::string load_or_create_admin_token(const std::string& data_dir, bool& created, std::string& error) {
+std::string load_or_create_admin_token(const std::string& data_dir, bool& created,
+                                       std::string& error) {
   created = false;
   std::string path = data_dir + "/admin_token";
   std::ifstream in(path);
@@ -58,7 +59,8 @@ int run_serve(const serve_flags& flags) {
   init_logging(cfg.log_level);
 
   if (::mkdir(cfg.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    std::cerr << "sluice: data_dir: cannot create " << cfg.data_dir << ": " << std::strerror(errno) << "\n";
+    std::cerr << "sluice: data_dir: cannot create " << cfg.data_dir << ": " << std::strerror(errno)
+              << "\n";
     return 2;
   }
   std::string error;
@@ -89,8 +91,9 @@ int run_serve(const serve_flags& flags) {
     std::cerr << "sluice: " << error << "\n";
     return 1;
   }
-  log_info("sluice is listening", {{"listen", cfg.listen}, {"data_dir", cfg.data_dir},
-                                   {"shards", std::to_string(cfg.shards)}});
+  log_info(
+      "sluice is listening",
+      {{"listen", cfg.listen}, {"data_dir", cfg.data_dir}, {"shards", std::to_string(cfg.shards)}});
   std::string base = "http://" + cfg.listen;
   std::cout << "Sluice is listening on " << base << " (data in " << cfg.data_dir << ")\n";
   if (token_created)

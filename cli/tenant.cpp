@@ -21,7 +21,8 @@ int call(const admin_flags& flags, const std::string& method, const std::string&
     std::getline(in, token);
   }
   if (token.empty()) {
-    std::cerr << "sluice: no admin token: pass --token, set SLUICE_ADMIN_TOKEN, or point --data at the server's data dir\n";
+    std::cerr << "sluice: no admin token: pass --token, set SLUICE_ADMIN_TOKEN, or point --data at "
+                 "the server's data dir\n";
     return 2;
   }
   std::string host;
@@ -50,13 +51,16 @@ int run_tenant_create(const admin_flags& flags, const std::string& id, const std
   if (!name.empty()) body["name"] = name;
   if (rate || burst) {
     config defaults;
-    body["rate_limit"] = {{"events_per_sec", rate.value_or(defaults.default_rate_limit.events_per_sec)},
-                          {"burst", burst.value_or(defaults.default_rate_limit.burst)}};
+    body["rate_limit"] = {
+        {"events_per_sec", rate.value_or(defaults.default_rate_limit.events_per_sec)},
+        {"burst", burst.value_or(defaults.default_rate_limit.burst)}};
   }
   return call(flags, "POST", "/v1/admin/tenants", body.dump());
 }
 
-int run_tenant_list(const admin_flags& flags) { return call(flags, "GET", "/v1/admin/tenants", ""); }
+int run_tenant_list(const admin_flags& flags) {
+  return call(flags, "GET", "/v1/admin/tenants", "");
+}
 
 int run_tenant_rotate_key(const admin_flags& flags, const std::string& id) {
   return call(flags, "POST", "/v1/admin/tenants/" + id + "/keys", "");

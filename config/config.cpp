@@ -59,9 +59,12 @@ std::string assign_text(const option& o, const std::string& text) {
           *p = text;
           return "";
         } else if constexpr (std::is_same_v<T, bool>) {
-          if (text == "true" || text == "1") *p = true;
-          else if (text == "false" || text == "0") *p = false;
-          else return "must be true or false";
+          if (text == "true" || text == "1")
+            *p = true;
+          else if (text == "false" || text == "0")
+            *p = false;
+          else
+            return "must be true or false";
           return "";
         } else {
           char* end = nullptr;
@@ -110,10 +113,11 @@ std::string assign_toml(const option& o, const toml::node& n) {
       o.where);
 }
 
-void collect_unknown(const toml::table& t, const std::string& prefix, const std::vector<option>& opts,
-                     std::vector<std::string>& errors) {
+void collect_unknown(const toml::table& t, const std::string& prefix,
+                     const std::vector<option>& opts, std::vector<std::string>& errors) {
   for (auto&& [key, node] : t) {
-    std::string name = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+    std::string name =
+        prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
     if (auto* sub = node.as_table()) {
       collect_unknown(*sub, name, opts, errors);
       continue;
@@ -140,7 +144,8 @@ std::vector<std::string> load_config_file(const std::string& path, config& out) 
   for (auto& o : opts) {
     auto node = table.at_path(o.name);
     if (!node) continue;
-    if (auto err = assign_toml(o, *node.node()); !err.empty()) errors.push_back(o.name + ": " + err);
+    if (auto err = assign_toml(o, *node.node()); !err.empty())
+      errors.push_back(o.name + ": " + err);
   }
   return errors;
 }
@@ -160,11 +165,13 @@ bool split_host_port(const std::string& s, std::string& host, unsigned short& po
   auto colon = s.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) return false;
   auto port_text = s.substr(colon + 1);
-  if (!std::all_of(port_text.begin(), port_text.end(), ::isdigit) || port_text.size() > 5) return false;
+  if (!std::all_of(port_text.begin(), port_text.end(), ::isdigit) || port_text.size() > 5)
+    return false;
   auto p = std::stoul(port_text);
   if (p > 65535) return false;
   host = s.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   port = static_cast<unsigned short>(p);
   return true;
 }

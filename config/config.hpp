@@ -15,25 +15,25 @@ struct rate_limit {
 };
 
 struct config {
-  std::string listen = "127.0.0.1:8080";    // host:port of the HTTP edge
-  std::string data_dir = "./data";          // LMDB environments live here
-  std::string admin_token;                  // empty: generated on first start, kept in data_dir
-  int io_threads = 1;                       // Beast io threads
-  int shards = 2;                           // writer shards (one LMDB env each)
-  std::uint64_t map_size_mb = 16384;        // initial LMDB map size per shard; grows when full
+  std::string listen = "127.0.0.1:8080";  // host:port of the HTTP edge
+  std::string data_dir = "./data";        // LMDB environments live here
+  std::string admin_token;                // empty: generated on first start, kept in data_dir
+  int io_threads = 1;                     // Beast io threads
+  int shards = 2;                         // writer shards (one LMDB env each)
+  std::uint64_t map_size_mb = 16384;      // initial LMDB map size per shard; grows when full
   std::uint64_t dedup_window_sec = 7 * 24 * 3600;  // how long a dedup key is remembered
   std::uint64_t max_body_bytes = 5 * 1024 * 1024;  // batch body limit (decoded, after gzip)
   std::uint64_t max_batch_events = 1000;           // events per batch
   std::uint64_t max_header_bytes = 8 * 1024;       // request line + headers
-  int max_connections = 10000;              // concurrent connections; more get 503
-  int read_timeout_ms = 10000;              // to read one request once it started
-  int idle_timeout_ms = 60000;              // keep-alive connection with no request
-  int max_inflight_per_tenant = 20000;      // events queued for one tenant; more get 429
-  int max_inflight_per_shard = 100000;      // events queued at one writer shard; more get 503
-  int max_commit_events = 20000;            // events in one group commit
-  rate_limit default_rate_limit;            // for tenants created without one
-  std::string log_level = "info";           // debug, info, warn, error
-  bool trusted_gateway = false;             // take the tenant from X-Tenant-ID (behind a gateway)
+  int max_connections = 10000;                     // concurrent connections; more get 503
+  int read_timeout_ms = 10000;                     // to read one request once it started
+  int idle_timeout_ms = 60000;                     // keep-alive connection with no request
+  int max_inflight_per_tenant = 20000;             // events queued for one tenant; more get 429
+  int max_inflight_per_shard = 100000;  // events queued at one writer shard; more get 503
+  int max_commit_events = 20000;        // events in one group commit
+  rate_limit default_rate_limit;        // for tenants created without one
+  std::string log_level = "info";       // debug, info, warn, error
+  bool trusted_gateway = false;         // take the tenant from X-Tenant-ID (behind a gateway)
 };
 
 // Reads `path` (may be empty: no file), then SLUICE_* variables, then command-line overrides

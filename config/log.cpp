@@ -1,8 +1,8 @@
 #include "config/log.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace sluice {
 namespace {
@@ -11,7 +11,8 @@ std::shared_ptr<spdlog::logger> logger() {
   static auto instance = [] {
     auto l = spdlog::stderr_logger_mt("sluice");
     // The message part is a JSON fragment built by `line` below; spdlog adds time and level.
-    l->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})", spdlog::pattern_time_type::utc);
+    l->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})",
+                   spdlog::pattern_time_type::utc);
     return l;
   }();
   return instance;
@@ -35,9 +36,17 @@ void init_logging(const std::string& level) {
   logger()->flush_on(spdlog::level::info);
 }
 
-void log_debug(const std::string& m, const log_fields& f) { write(spdlog::level::debug, m, f); }
-void log_info(const std::string& m, const log_fields& f) { write(spdlog::level::info, m, f); }
-void log_warn(const std::string& m, const log_fields& f) { write(spdlog::level::warn, m, f); }
-void log_error(const std::string& m, const log_fields& f) { write(spdlog::level::err, m, f); }
+void log_debug(const std::string& m, const log_fields& f) {
+  write(spdlog::level::debug, m, f);
+}
+void log_info(const std::string& m, const log_fields& f) {
+  write(spdlog::level::info, m, f);
+}
+void log_warn(const std::string& m, const log_fields& f) {
+  write(spdlog::level::warn, m, f);
+}
+void log_error(const std::string& m, const log_fields& f) {
+  write(spdlog::level::err, m, f);
+}
 
 }  // namespace sluice

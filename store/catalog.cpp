@@ -16,7 +16,8 @@ std::string encode(const tenant_record& t) {
 }
 
 std::string encode(const key_record& k) {
-  return nlohmann::json{{"tenant", k.tenant}, {"key_id", k.key_id}, {"created_at_us", k.created_at_us}}
+  return nlohmann::json{
+      {"tenant", k.tenant}, {"key_id", k.key_id}, {"created_at_us", k.created_at_us}}
       .dump();
 }
 
@@ -27,7 +28,8 @@ int put(MDB_txn* txn, MDB_dbi db, std::string_view key, std::string_view value, 
 
 }  // namespace
 
-std::unique_ptr<catalog> catalog::open(const std::string& dir, bool read_only, std::error_code& ec) {
+std::unique_ptr<catalog> catalog::open(const std::string& dir, bool read_only,
+                                       std::error_code& ec) {
   auto env = lmdb_env::open(dir, 64ull << 20, {"tenants", "keys"}, read_only, ec);
   if (!env) return nullptr;
   auto c = std::make_unique<catalog>();
@@ -48,11 +50,11 @@ std::error_code catalog::load(std::vector<tenant_record>& tenants, std::vector<k
       auto j = nlohmann::json::parse(to_view(v));
       if (t == tenants_db) {
         tenants.push_back({j.at("id"), j.at("name"),
-                           rate_limit{j.at("events_per_sec"), j.at("burst")},
-                           j.at("created_at_us"), j.at("shard")});
+                           rate_limit{j.at("events_per_sec"), j.at("burst")}, j.at("created_at_us"),
+                           j.at("shard")});
       } else {
-        keys.push_back({std::string(to_view(k)), j.at("tenant"), j.at("key_id"),
-                        j.at("created_at_us")});
+        keys.push_back(
+            {std::string(to_view(k)), j.at("tenant"), j.at("key_id"), j.at("created_at_us")});
       }
     }
     if (rc != MDB_NOTFOUND) return lmdb_error(rc);

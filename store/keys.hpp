@@ -10,7 +10,8 @@
 namespace sluice::keys {
 
 inline void append_be64(std::string& out, std::uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
 }
 
 inline std::uint64_t read_be64(std::string_view s) {
@@ -34,7 +35,9 @@ inline std::string event(std::string_view tenant, std::uint64_t seq) {
 }
 
 // The seq of an events key.
-inline std::uint64_t event_seq(std::string_view key) { return read_be64(key.substr(key.size() - 8)); }
+inline std::uint64_t event_seq(std::string_view key) {
+  return read_be64(key.substr(key.size() - 8));
+}
 
 // dedup: tenant\0 digest(16 bytes of SHA-256 of the dedup key) → seq, expiry (be64 each)
 inline std::string dedup(std::string_view tenant, std::string_view digest) {
@@ -52,6 +55,8 @@ inline std::string dedup_expiry(std::uint64_t expiry, std::string_view dedup_key
 }
 
 // counters: tenant\0 → last assigned seq (be64)
-inline std::string counter(std::string_view tenant) { return tenant_prefix(tenant); }
+inline std::string counter(std::string_view tenant) {
+  return tenant_prefix(tenant);
+}
 
 }  // namespace sluice::keys

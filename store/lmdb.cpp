@@ -22,8 +22,8 @@ const std::error_category& lmdb_category() {
 }
 
 std::unique_ptr<lmdb_env> lmdb_env::open(const std::string& dir, std::uint64_t map_size,
-                                         const std::vector<std::string>& db_names,
-                                         bool read_only, std::error_code& ec) {
+                                         const std::vector<std::string>& db_names, bool read_only,
+                                         std::error_code& ec) {
   if (!read_only && ::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     ec = std::error_code(errno, std::generic_category());
     return nullptr;

@@ -16,7 +16,9 @@
 namespace sluice {
 
 const std::error_category& lmdb_category();
-inline std::error_code lmdb_error(int rc) { return {rc, lmdb_category()}; }
+inline std::error_code lmdb_error(int rc) {
+  return {rc, lmdb_category()};
+}
 
 struct txn_deleter {
   void operator()(MDB_txn* t) const { mdb_txn_abort(t); }
@@ -41,8 +43,8 @@ class lmdb_env {
  public:
   // Opens (creating if needed) the env at `dir` with the named databases.
   static std::unique_ptr<lmdb_env> open(const std::string& dir, std::uint64_t map_size,
-                                        const std::vector<std::string>& db_names,
-                                        bool read_only, std::error_code& ec);
+                                        const std::vector<std::string>& db_names, bool read_only,
+                                        std::error_code& ec);
   ~lmdb_env();
   lmdb_env(const lmdb_env&) = delete;
   lmdb_env& operator=(const lmdb_env&) = delete;

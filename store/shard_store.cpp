@@ -8,15 +8,16 @@ namespace sluice {
 
 std::unique_ptr<shard_store> shard_store::open(const std::string& dir, std::uint64_t map_size,
                                                bool read_only, std::error_code& ec) {
-  auto env = lmdb_env::open(dir, map_size, {"events", "dedup", "counters", "dedup_expiry"}, read_only, ec);
+  auto env =
+      lmdb_env::open(dir, map_size, {"events", "dedup", "counters", "dedup_expiry"}, read_only, ec);
   if (!env) return nullptr;
   auto s = std::make_unique<shard_store>();
   s->env_ = std::move(env);
   return s;
 }
 
-std::error_code shard_store::append(const std::vector<event_to_store>& events,
-                                    std::int64_t now_sec, std::uint64_t dedup_window_sec,
+std::error_code shard_store::append(const std::vector<event_to_store>& events, std::int64_t now_sec,
+                                    std::uint64_t dedup_window_sec,
                                     std::vector<store_outcome>& out) {
   for (int attempt = 0; attempt < 8; ++attempt) {
     auto ec = try_append(events, now_sec, dedup_window_sec, out);
@@ -60,8 +61,7 @@ std::error_code shard_store::try_append(const std::vector<event_to_store>& event
 
     auto event_key = keys::event(e.tenant, seq);
     MDB_val k = to_val(event_key), v = to_val(e.body);
-    if (int rc = mdb_put(txn.get(), env_->db(events_db), &k, &v, 0); rc != 0)
-      return fail(rc);
+    if (int rc = mdb_put(txn.get(), env_->db(events_db), &k, &v, 0); rc != 0) return fail(rc);
 
     dedup_value.clear();
     keys::append_be64(dedup_value, seq);

@@ -1,6 +1,7 @@
 // The tables of one writer shard, in one LMDB environment (data/shard-NN): events, dedup keys
-// (with an index by expiry so old keys can be swept) and per-tenant seq counters. `append` is called only by the shard's writer actor (the one
-// writer of the env); the read functions may be called from any thread.
+// (with an index by expiry so old keys can be swept) and per-tenant seq counters. `append` is
+// called only by the shard's writer actor (the one writer of the env); the read functions may be
+// called from any thread.
 #pragma once
 
 #include "store/lmdb.hpp"

@@ -27,10 +27,13 @@ bool mentions(const std::vector<std::string>& errors, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("config: defaults are valid") { CHECK(validate(config{}).empty()); }
+TEST_CASE("config: defaults are valid") {
+  CHECK(validate(config{}).empty());
+}
 
 TEST_CASE("config: a TOML file sets options, including nested tables") {
-  auto path = write_file("listen = \"0.0.0.0:9000\"\nshards = 4\n[rate_limit]\nevents_per_sec = 50.5\nburst = 100\n");
+  auto path = write_file(
+      "listen = \"0.0.0.0:9000\"\nshards = 4\n[rate_limit]\nevents_per_sec = 50.5\nburst = 100\n");
   config c;
   CHECK(load_config_file(path, c).empty());
   CHECK(c.listen == "0.0.0.0:9000");

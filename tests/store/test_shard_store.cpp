@@ -20,11 +20,14 @@ struct temp_dir {
   ~temp_dir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
 };
 
-std::string digest(const std::string& dedup_key) { return sha256(dedup_key).substr(0, 16); }
+std::string digest(const std::string& dedup_key) {
+  return sha256(dedup_key).substr(0, 16);
+}
 
 std::vector<std::uint64_t> seqs_of(shard_store& store, const std::string& tenant) {
   std::vector<std::uint64_t> out;
-  REQUIRE_FALSE(store.read_events(tenant, 0, 1000, [&](std::uint64_t seq, std::string&&) { out.push_back(seq); }));
+  REQUIRE_FALSE(store.read_events(tenant, 0, 1000,
+                                  [&](std::uint64_t seq, std::string&&) { out.push_back(seq); }));
   return out;
 }
 
@@ -44,7 +47,9 @@ TEST_CASE("shard store: seq counts 1, 2, 3 per tenant and duplicates keep the or
   REQUIRE(store);
   auto d1 = digest("k:e1"), d2 = digest("k:e2"), d3 = digest("k:e3");
   std::vector<event_to_store> batch = {
-      {"a", d1, R"({"n":1})"}, {"a", d2, R"({"n":2})"}, {"b", d1, R"({"n":1})"},
+      {"a", d1, R"({"n":1})"},
+      {"a", d2, R"({"n":2})"},
+      {"b", d1, R"({"n":1})"},
       {"a", d1, R"({"n":"again"})"},  // duplicate inside the same transaction
   };
   std::vector<store_outcome> out;
@@ -68,11 +73,13 @@ TEST_CASE("shard store: seq and dedup survive reopening the environment") {
   std::vector<store_outcome> out;
   {
     auto store = shard_store::open(dir.path, 64 << 20, false, ec);
-    REQUIRE_FALSE(store->append({{"a", digest("x"), "{}"}, {"a", digest("y"), "{}"}}, 1000, 3600, out));
+    REQUIRE_FALSE(
+        store->append({{"a", digest("x"), "{}"}, {"a", digest("y"), "{}"}}, 1000, 3600, out));
   }
   auto store = shard_store::open(dir.path, 64 << 20, false, ec);
   REQUIRE(store);
-  REQUIRE_FALSE(store->append({{"a", digest("y"), "{}"}, {"a", digest("z"), "{}"}}, 1000, 3600, out));
+  REQUIRE_FALSE(
+      store->append({{"a", digest("y"), "{}"}, {"a", digest("z"), "{}"}}, 1000, 3600, out));
   CHECK((out[0].duplicate && out[0].seq == 2));
   CHECK((!out[1].duplicate && out[1].seq == 3));
 }
@@ -113,7 +120,8 @@ TEST_CASE("shard store: deleting a tenant removes its events, counters and dedup
   std::error_code ec;
   auto store = shard_store::open(dir.path, 64 << 20, false, ec);
   std::vector<store_outcome> out;
-  REQUIRE_FALSE(store->append({{"a", digest("x"), "{}"}, {"ab", digest("x"), "{}"}}, 1000, 3600, out));
+  REQUIRE_FALSE(
+      store->append({{"a", digest("x"), "{}"}, {"ab", digest("x"), "{}"}}, 1000, 3600, out));
   REQUIRE_FALSE(store->delete_tenant("a"));
   CHECK(seqs_of(*store, "a").empty());
   CHECK(seqs_of(*store, "ab") == std::vector<std::uint64_t>{1});
@@ -122,7 +130,8 @@ TEST_CASE("shard store: deleting a tenant removes its events, counters and dedup
 }
 
 TEST_CASE("shard store: reads splice seq and tenant_id into the stored body") {
-  CHECK(with_seq(7, "acme", R"({"event_type":"x"})") == R"({"seq":7,"tenant_id":"acme","event_type":"x"})");
+  CHECK(with_seq(7, "acme", R"({"event_type":"x"})") ==
+        R"({"seq":7,"tenant_id":"acme","event_type":"x"})");
 }
 
 TEST_CASE("shard store: the sweep removes expired dedup keys and keeps renewed ones") {
@@ -130,7 +139,8 @@ TEST_CASE("shard store: the sweep removes expired dedup keys and keeps renewed o
   std::error_code ec;
   auto store = shard_store::open(dir.path, 64 << 20, false, ec);
   std::vector<store_outcome> out;
-  REQUIRE_FALSE(store->append({{"a", digest("old"), "{}"}, {"a", digest("renewed"), "{}"}}, 1000, 60, out));
+  REQUIRE_FALSE(
+      store->append({{"a", digest("old"), "{}"}, {"a", digest("renewed"), "{}"}}, 1000, 60, out));
   // "renewed" expires and is stored again with a later window.
   REQUIRE_FALSE(store->append({{"a", digest("renewed"), "{}"}}, 1070, 60, out));
   CHECK((!out[0].duplicate && out[0].seq == 3));
