@@ -179,6 +179,12 @@ directory_actor::behavior_type tenant_directory(self_ptr self, std::shared_ptr<c
   if (auto ec = st.cat->load(tenants, keys)) throw std::runtime_error("catalog: " + ec.message());
   for (auto& t : tenants) st.tenants[t.id] = t;
   for (auto& k : keys) st.keys[k.hash] = k;
+  // Only the supervisor sends exits here (tenant actors are monitored, not linked): stop the
+  // tenant actors too, or they would keep the actor system alive until their requests time out.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    for (auto& [id, a] : self->state.actors) self->send_exit(a, msg.reason);
+    self->quit(msg.reason);
+  });
   self->set_down_handler([=](caf::down_msg& msg) {
     auto& actors = self->state.actors;
     for (auto a = actors.begin(); a != actors.end(); ++a)

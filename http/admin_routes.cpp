@@ -59,8 +59,7 @@ std::optional<admin_input_error> read_tenant_fields(const json& body, admin_requ
 
 // Parses the body as a JSON object, or answers 415/400 and returns nullopt.
 std::optional<json> json_body(route_call& call) {
-  auto ct = call.req[boost::beast::http::field::content_type];
-  if (ct.substr(0, ct.find(';')) != "application/json") {
+  if (!content_type_is(call.req, "application/json")) {
     call.respond(
         error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
     return std::nullopt;

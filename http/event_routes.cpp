@@ -17,14 +17,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-bool content_type_is(const http_request& req, boost::beast::string_view wanted) {
-  auto ct = req[http::field::content_type];
-  auto semi = ct.find(';');
-  auto media = ct.substr(0, semi);
-  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  return boost::beast::iequals(media, wanted);
-}
-
 http_response unauthorized() {
   return error_response(401, "unauthorized", "missing, unknown or revoked API key");
 }

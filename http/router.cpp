@@ -146,6 +146,14 @@ void run_admin(route_call& call, void (*handler)(route_call&)) {
 
 }  // namespace
 
+bool content_type_is(const http_request& req, boost::beast::string_view wanted) {
+  auto ct = req[http::field::content_type];
+  auto semi = ct.find(';');
+  auto media = ct.substr(0, semi);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  return boost::beast::iequals(media, wanted);
+}
+
 std::optional<credential> tenant_credential(const route_call& call) {
   credential who;
   if (call.ctx.cfg.trusted_gateway) {

@@ -23,6 +23,9 @@ struct route_call {
 // trusted-gateway mode); nullopt when none was given.
 std::optional<credential> tenant_credential(const route_call& call);
 
+// The media type of Content-Type (case-insensitive, parameters ignored) is `wanted`.
+bool content_type_is(const http_request& req, boost::beast::string_view wanted);
+
 void post_event(route_call& call);
 void post_batch(route_call& call);
 void post_encode(route_call& call);

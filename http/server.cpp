@@ -54,6 +54,9 @@ class session : public std::enable_shared_from_this<session> {
   void read_header() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(ctx_.cfg.max_header_bytes));
+    // Beast checks Content-Length against the body limit while it reads the header, before the
+    // route is known: allow the largest route limit here and the route's own one below.
+    parser_->body_limit(ctx_.cfg.max_body_bytes);
     stream_.expires_after(std::chrono::milliseconds(ctx_.cfg.idle_timeout_ms));
     http::async_read_header(
         stream_, buffer_, *parser_,
@@ -64,12 +67,17 @@ class session : public std::enable_shared_from_this<session> {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::connection_reset || ec == net::error::eof)
       return close();
+    if (ec == http::error::body_limit)
+      return fail(413, "payload_too_large", "request body is over the limit");
     if (ec == http::error::header_limit)
       return fail(400, "header_too_large", "request headers are over the limit");
     if (ec) return fail(400, "bad_request", "malformed HTTP request: " + ec.message());
     if (auto why = ambiguous_framing(*parser_); !why.empty())
       return fail(400, "bad_request", "ambiguous request framing: " + why);
-    parser_->body_limit(body_limit_for(ctx_.cfg, parser_->get().target()));
+    auto limit = body_limit_for(ctx_.cfg, parser_->get().target());
+    if (auto length = parser_->content_length(); length && *length > limit)
+      return fail(413, "payload_too_large", "request body is over the limit");
+    parser_->body_limit(limit);
     stream_.expires_after(std::chrono::milliseconds(ctx_.cfg.read_timeout_ms));
     http::async_read(
         stream_, buffer_, *parser_,
