@@ -6,6 +6,7 @@
 
 #include "config/config.hpp"
 #include "store/catalog.hpp"
+#include "store/journal_event.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -18,11 +19,6 @@ namespace sluice {
 
 class shard_store;
 
-// One validated event on its way to the journal.
-struct journal_event {
-  std::string dedup_digest;  // 16 bytes of SHA-256 of the dedup key
-  std::string body;          // canonical JSON without "seq"
-};
 
 struct event_outcome {
   bool duplicate = false;

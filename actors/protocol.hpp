@@ -56,7 +56,8 @@ struct write_result {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, journal_event& x) {
-  return f(caf::meta::type_name("journal_event"), x.dedup_digest, x.body);
+  return f(caf::meta::type_name("journal_event"), x.dedup_digest, x.body, x.event_type,
+           x.session_id, x.event_id, x.timestamp_us);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event_outcome& x) {

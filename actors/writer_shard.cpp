@@ -32,7 +32,7 @@ void flush(writer_actor::stateful_pointer<writer_state> self) {
   std::vector<event_to_store> events;
   events.reserve(events_taken);
   for (auto& p : taken)
-    for (auto& e : p.batch.events) events.push_back({p.batch.tenant, e.dedup_digest, e.body});
+    for (auto& e : p.batch.events) events.push_back({p.batch.tenant, &e});
 
   std::vector<store_outcome> outcomes;
   auto ec = st.store->append(events, now_sec(), st.cfg->dedup_window_sec, outcomes);

@@ -25,6 +25,12 @@ int run_tenant_create(const admin_flags& flags, const std::string& id, const std
 int run_tenant_list(const admin_flags& flags);
 int run_tenant_rotate_key(const admin_flags& flags, const std::string& id);
 
+struct export_flags {
+  std::string tenant, from, to;
+  std::string data_dir = "./data";
+};
+int run_export(const export_flags& flags);
+
 // The admin token kept in <data_dir>/admin_token; created (and returned with created=true) when
 // absent.
 std::string load_or_create_admin_token(const std::string& data_dir, bool& created,

@@ -1,4 +1,5 @@
-// The `sluice` binary: `serve` runs a node; `tenant` administers tenants of a running node.
+// The `sluice` binary: `serve` runs a node; `tenant` administers tenants of a running node;
+// `export` reads a tenant's events from a data dir.
 #include "cli/commands.hpp"
 
 #include <CLI/CLI.hpp>
@@ -42,7 +43,16 @@ int main(int argc, char** argv) {
   auto* rotate = tenant_cmd->add_subcommand("rotate-key", "issue a new API key for a tenant");
   rotate->add_option("id", id, "tenant id")->required();
 
+  export_flags exp;
+  auto* export_cmd =
+      app.add_subcommand("export", "write a tenant's events as NDJSON, in seq order");
+  export_cmd->add_option("--tenant", exp.tenant, "tenant id")->required();
+  export_cmd->add_option("--from", exp.from, "RFC 3339 time, inclusive");
+  export_cmd->add_option("--to", exp.to, "RFC 3339 time, exclusive");
+  export_cmd->add_option("--data", exp.data_dir, "data directory")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+  if (*export_cmd) return run_export(exp);
   if (*serve_cmd) return run_serve(serve);
   if (*create) return run_tenant_create(admin, id, name, rate, burst);
   if (*list) return run_tenant_list(admin);

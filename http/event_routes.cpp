@@ -1,4 +1,4 @@
-// Ingestion and event reads: POST /v1/events, /v1/events/batch, /v1/encode, GET /v1/events.
+// Ingestion: POST /v1/events, /v1/events/batch, /v1/encode.
 // Parsing and validation run here, on the io thread; storing goes through the node (tenant actor,
 // then writer shard) and the reply is written when the node answers.
 #include "http/event_validation.hpp"
@@ -7,7 +7,6 @@
 #include "http/routes.hpp"
 #include "http/timestamp.hpp"
 #include "store/secrets.hpp"
-#include "store/shard_store.hpp"
 
 #include <boost/beast/http/field.hpp>
 
@@ -46,7 +45,8 @@ std::optional<bool> durable_ack(route_call& call) {
 }
 
 journal_event to_journal(validated_event&& e) {
-  return {sha256(e.dedup_key).substr(0, 16), std::move(e.body)};
+  return {sha256(e.dedup_key).substr(0, 16), std::move(e.body),     std::move(e.event_type),
+          std::move(e.session_id),           std::move(e.event_id), e.timestamp_us};
 }
 
 void append_outcome(std::string& out, std::size_t index, const event_outcome& o) {
@@ -65,22 +65,6 @@ void append_rejection(std::string& out, std::size_t index, const validation_erro
   out += ",\"message\":";
   append_json_string(out, e.message);
   out += "}}";
-}
-
-// One page of the tenant's events after `after_seq`, in seq order. Runs on the io thread.
-http_response read_page(node& n, const tenant_record& t, std::uint64_t after_seq,
-                        std::uint64_t limit) {
-  std::string out = "{\"events\":[";
-  std::uint64_t last = 0;
-  auto ec = n.store(t.shard).read_events(t.id, after_seq, limit,
-                                         [&](std::uint64_t seq, std::string&& json) {
-                                           if (last) out += ',';
-                                           out += json;
-                                           last = seq;
-                                         });
-  if (ec) return error_response(503, "unavailable", "store read failed: " + ec.message());
-  out += "],\"next_after_seq\":" + (last ? std::to_string(last) : std::string("null")) + "}";
-  return json_response(200, std::move(out));
 }
 
 }  // namespace
@@ -218,37 +202,6 @@ void post_encode(route_call& call) {
                             append_json_string(out, std::get<std::string>(encoded));
                             respond(json_response(200, out + "}"));
                           });
-}
-
-void get_events(route_call& call) {
-  auto who = tenant_credential(call);
-  if (!who) return call.respond(unauthorized());
-  std::uint64_t after_seq = 0, limit = 100;
-  auto number = [&](const char* name, std::uint64_t& out, std::uint64_t lo, std::uint64_t hi) {
-    auto it = call.query.find(name);
-    if (it == call.query.end()) return true;
-    char* end = nullptr;
-    errno = 0;
-    auto v = std::strtoull(it->second.c_str(), &end, 10);
-    if (it->second.empty() || *end || errno || it->second[0] == '-' || v < lo || v > hi) {
-      call.respond(error_response(400, "invalid_parameter",
-                                  std::string(name) + " must be an integer from " +
-                                      std::to_string(lo) + " to " + std::to_string(hi),
-                                  name));
-      return false;
-    }
-    out = v;
-    return true;
-  };
-  if (!number("after_seq", after_seq, 0, UINT64_MAX - 1) || !number("limit", limit, 1, 1000))
-    return;
-  auto respond = call.respond;
-  auto post = call.post;
-  auto& n = call.ctx.n;
-  n.authenticate(std::move(*who), [=, &n](std::optional<tenant_record> t) {
-    if (!t) return respond(unauthorized());
-    post([=, &n] { respond(read_page(n, *t, after_seq, limit)); });
-  });
 }
 
 }  // namespace sluice

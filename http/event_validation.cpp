@@ -3,7 +3,7 @@
 // dies with the next parse on this thread, so results are built before any second parse.
 #include "http/event_validation.hpp"
 
-#include "http/json_text.hpp"
+#include "store/json_text.hpp"
 
 #include <simdjson.h>
 

@@ -1,6 +1,6 @@
 #include "http/responses.hpp"
 
-#include "http/json_text.hpp"
+#include "store/json_text.hpp"
 
 #include <boost/beast/http/field.hpp>
 

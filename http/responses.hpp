@@ -2,8 +2,8 @@
 #pragma once
 
 #include "actors/node.hpp"
-#include "http/json_text.hpp"
 #include "http/router.hpp"
+#include "store/json_text.hpp"
 
 #include <string>
 

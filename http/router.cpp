@@ -37,6 +37,11 @@ const std::vector<route_entry>& routes() {
       {http::verb::get, {"ready"}, readyz, route_entry::open},
       {http::verb::post, {"v1", "events"}, post_event, route_entry::tenant},
       {http::verb::get, {"v1", "events"}, get_events, route_entry::tenant},
+      {http::verb::get, {"v1", "events", "{}"}, get_event, route_entry::tenant},
+      {http::verb::get, {"v1", "stats"}, get_stats, route_entry::tenant},
+      {http::verb::get, {"v1", "count"}, get_count, route_entry::tenant},
+      {http::verb::get, {"v1", "sessions", "{}"}, get_session, route_entry::tenant},
+      {http::verb::get, {"v1", "export"}, get_export, route_entry::tenant},
       {http::verb::post, {"v1", "events", "batch"}, post_batch, route_entry::tenant},
       {http::verb::post, {"v1", "encode"}, post_encode, route_entry::tenant},
       {http::verb::post, {"v1", "admin", "tenants"}, admin_create_tenant, route_entry::admin},
@@ -175,7 +180,8 @@ std::uint64_t body_limit_for(const config& cfg, boost::beast::string_view target
   return 64 * 1024;  // one event (32 KiB decoded) in a base64 envelope, or an admin body
 }
 
-void route(edge_context& ctx, http_request&& req, respond_fn respond, post_fn post) {
+void route(edge_context& ctx, http_request&& req, reply_channel channel) {
+  auto& respond = channel.respond;
   auto target = std::string_view(req.target().data(), req.target().size());
   auto qmark = target.find('?');
   auto segments = split_path(target.substr(0, qmark));
@@ -190,8 +196,8 @@ void route(edge_context& ctx, http_request&& req, respond_fn respond, post_fn po
     }
     auto query = qmark == std::string_view::npos ? std::map<std::string, std::string>{}
                                                  : parse_query(target.substr(qmark + 1));
-    route_call call{
-        ctx, std::move(req), params, std::move(query), std::move(respond), std::move(post)};
+    route_call call{ctx,          std::move(req), params, std::move(query), channel.respond,
+                    channel.post, channel.stream};
     if (r.who == route_entry::admin) return run_admin(call, r.handler);
     return r.handler(call);
   }

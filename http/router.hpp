@@ -18,6 +18,17 @@ using http_response = boost::beast::http::response<boost::beast::http::string_bo
 using respond_fn = std::function<void(http_response)>;
 // Runs work on the connection's io thread (e.g. a store read after an actor answered).
 using post_fn = std::function<void(std::function<void()>)>;
+// A chunked reply: `head` first, then every chunk `next` produces (on the io thread, one call
+// per chunk, so memory holds one chunk at a time) until it returns false.
+using chunk_source = std::function<bool(std::string& chunk)>;
+using stream_fn = std::function<void(http_response head, chunk_source next)>;
+
+// How a handler answers: exactly one of respond or stream, once.
+struct reply_channel {
+  respond_fn respond;
+  post_fn post;
+  stream_fn stream;
+};
 
 struct edge_context {
   const config& cfg;
@@ -25,7 +36,7 @@ struct edge_context {
   std::string admin_token_hash;  // SHA-256 of the admin token
 };
 
-void route(edge_context& ctx, http_request&& req, respond_fn respond, post_fn post);
+void route(edge_context& ctx, http_request&& req, reply_channel channel);
 
 // The largest body the route of `target` accepts, in bytes.
 std::uint64_t body_limit_for(const config& cfg, boost::beast::string_view target);

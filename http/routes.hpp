@@ -17,6 +17,7 @@ struct route_call {
   std::map<std::string, std::string> query;  // decoded query parameters
   respond_fn respond;
   post_fn post;
+  stream_fn stream;
 };
 
 // The caller's tenant credential from Authorization: Bearer or X-API-Key (or X-Tenant-ID in
@@ -30,6 +31,11 @@ void post_event(route_call& call);
 void post_batch(route_call& call);
 void post_encode(route_call& call);
 void get_events(route_call& call);
+void get_event(route_call& call);
+void get_stats(route_call& call);
+void get_count(route_call& call);
+void get_session(route_call& call);
+void get_export(route_call& call);
 
 void admin_create_tenant(route_call& call);
 void admin_list_tenants(route_call& call);

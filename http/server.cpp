@@ -93,15 +93,20 @@ class session : public std::enable_shared_from_this<session> {
     auto req = parser_->release();
     keep_alive_ = req.keep_alive();
     auto self = shared_from_this();
-    route(
-        ctx_, std::move(req),
-        [self](http_response res) {
-          net::post(self->stream_.get_executor(),
-                    [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
-        },
-        [self](std::function<void()> work) {
-          net::post(self->stream_.get_executor(), std::move(work));
-        });
+    reply_channel channel;
+    channel.respond = [self](http_response res) {
+      net::post(self->stream_.get_executor(),
+                [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+    };
+    channel.post = [self](std::function<void()> work) {
+      net::post(self->stream_.get_executor(), std::move(work));
+    };
+    channel.stream = [self](http_response head, chunk_source next) {
+      net::post(self->stream_.get_executor(), [self, head = std::move(head), next]() mutable {
+        self->write_stream(std::move(head), std::move(next));
+      });
+    };
+    route(ctx_, std::move(req), std::move(channel));
   }
 
   void write(http_response&& res) {
@@ -114,6 +119,46 @@ class session : public std::enable_shared_from_this<session> {
                         if (ec || !owned->keep_alive()) return self->close();
                         self->read_header();
                       });
+  }
+
+  void write_stream(http_response&& head_in, chunk_source next) {
+    auto head = std::make_shared<http::response<http::empty_body>>(head_in.result(), 11);
+    for (auto& field : head_in) head->set(field.name_string(), field.value());
+    head->chunked(true);
+    head->keep_alive(keep_alive_);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    stream_.expires_after(std::chrono::milliseconds(ctx_.cfg.read_timeout_ms));
+    http::async_write_header(
+        stream_, *serializer,
+        [self = shared_from_this(), head, serializer, next](beast::error_code ec, std::size_t) {
+          if (ec) return self->close();
+          self->write_chunk(next);
+        });
+  }
+
+  void write_chunk(chunk_source next) {
+    auto chunk = std::make_shared<std::string>();
+    bool more = next(*chunk);
+    stream_.expires_after(std::chrono::milliseconds(ctx_.cfg.read_timeout_ms));
+    if (chunk->empty()) {
+      if (more) return write_chunk(std::move(next));
+      return write_last_chunk();
+    }
+    net::async_write(
+        stream_, http::make_chunk(net::buffer(*chunk)),
+        [self = shared_from_this(), chunk, next, more](beast::error_code ec, std::size_t) {
+          if (ec) return self->close();
+          if (more) return self->write_chunk(next);
+          self->write_last_chunk();
+        });
+  }
+
+  void write_last_chunk() {
+    net::async_write(stream_, http::make_chunk_last(),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec || !self->keep_alive_) return self->close();
+                       self->read_header();
+                     });
   }
 
   // Answers an error the connection cannot recover from, then closes it.

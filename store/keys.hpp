@@ -59,4 +59,36 @@ inline std::string counter(std::string_view tenant) {
   return tenant_prefix(tenant);
 }
 
+// tenant\0 len(1) part: a tenant's range for one event type or session. The length byte keeps
+// parts apart even when one is a prefix of another (parts are at most 128 bytes).
+inline std::string tenant_part(std::string_view tenant, std::string_view part) {
+  std::string k = tenant_prefix(tenant);
+  k.push_back(static_cast<char>(part.size()));
+  k.append(part);
+  return k;
+}
+
+// type_seq and session_seq: tenant\0 len part seq
+inline std::string part_seq(std::string_view tenant, std::string_view part, std::uint64_t seq) {
+  std::string k = tenant_part(tenant, part);
+  append_be64(k, seq);
+  return k;
+}
+
+// type_time: tenant\0 len type timestamp seq
+inline std::string type_time(std::string_view tenant, std::string_view type, std::int64_t ts,
+                             std::uint64_t seq) {
+  std::string k = tenant_part(tenant, type);
+  append_be64(k, static_cast<std::uint64_t>(ts));
+  append_be64(k, seq);
+  return k;
+}
+
+// event_id, sessions, types: tenant\0 name (exact lookups and per-tenant listing)
+inline std::string named(std::string_view tenant, std::string_view name) {
+  std::string k = tenant_prefix(tenant);
+  k.append(name);
+  return k;
+}
+
 }  // namespace sluice::keys

@@ -1,6 +1,7 @@
 #include "store/shard_store.hpp"
 
 #include "store/keys.hpp"
+#include "store/session_record.hpp"
 
 #include <unordered_map>
 
@@ -8,8 +9,10 @@ namespace sluice {
 
 std::unique_ptr<shard_store> shard_store::open(const std::string& dir, std::uint64_t map_size,
                                                bool read_only, std::error_code& ec) {
-  auto env =
-      lmdb_env::open(dir, map_size, {"events", "dedup", "counters", "dedup_expiry"}, read_only, ec);
+  auto env = lmdb_env::open(dir, map_size,
+                            {"events", "dedup", "counters", "dedup_expiry", "type_seq", "type_time",
+                             "session_seq", "event_id", "sessions", "types"},
+                            read_only, ec);
   if (!env) return nullptr;
   auto s = std::make_unique<shard_store>();
   s->env_ = std::move(env);
@@ -40,9 +43,10 @@ std::error_code shard_store::try_append(const std::vector<event_to_store>& event
   };
 
   std::unordered_map<std::string_view, std::uint64_t> last_seq;  // tenant → last seq in this txn
-  std::string dedup_value;
+  std::string dedup_value, event_value;
   for (auto& e : events) {
-    auto dedup_key = keys::dedup(e.tenant, e.dedup_digest);
+    const journal_event& ev = *e.event;
+    auto dedup_key = keys::dedup(e.tenant, ev.dedup_digest);
     auto existing = get(txn.get(), env_->db(dedup_db), dedup_key, ec);
     if (ec) return out.clear(), ec;
     if (existing && existing->size() == 16 &&
@@ -59,9 +63,33 @@ std::error_code shard_store::try_append(const std::vector<event_to_store>& event
     }
     std::uint64_t seq = ++found->second;
 
-    auto event_key = keys::event(e.tenant, seq);
-    MDB_val k = to_val(event_key), v = to_val(e.body);
-    if (int rc = mdb_put(txn.get(), env_->db(events_db), &k, &v, 0); rc != 0) return fail(rc);
+    auto put = [&](table t, const std::string& key, std::string_view value) {
+      MDB_val k = to_val(key), v = to_val(value);
+      return mdb_put(txn.get(), env_->db(t), &k, &v, 0);
+    };
+    event_value.clear();
+    keys::append_be64(event_value, static_cast<std::uint64_t>(ev.timestamp_us));
+    event_value += ev.body;
+    std::string seq_bytes;
+    keys::append_be64(seq_bytes, seq);
+    int rc = put(events_db, keys::event(e.tenant, seq), event_value);
+    if (rc == 0) rc = put(type_seq_db, keys::part_seq(e.tenant, ev.event_type, seq), {});
+    if (rc == 0)
+      rc = put(type_time_db, keys::type_time(e.tenant, ev.event_type, ev.timestamp_us, seq), {});
+    if (rc == 0) rc = put(types_db, keys::named(e.tenant, ev.event_type), {});
+    if (rc == 0 && !ev.event_id.empty())
+      rc = put(event_id_db, keys::named(e.tenant, ev.event_id), seq_bytes);
+    if (rc == 0 && !ev.session_id.empty()) {
+      rc = put(session_seq_db, keys::part_seq(e.tenant, ev.session_id, seq), {});
+      auto session_key = keys::named(e.tenant, ev.session_id);
+      auto stored = get(txn.get(), env_->db(sessions_db), session_key, ec);
+      if (ec) return out.clear(), ec;
+      auto session = stored ? session_record::decode(*stored) : std::nullopt;
+      if (!session) session = session_record{};
+      session->add(ev.event_type, ev.timestamp_us);
+      if (rc == 0) rc = put(sessions_db, session_key, session->encode());
+    }
+    if (rc != 0) return fail(rc);
 
     dedup_value.clear();
     keys::append_be64(dedup_value, seq);
@@ -69,8 +97,8 @@ std::error_code shard_store::try_append(const std::vector<event_to_store>& event
     MDB_val dk = to_val(dedup_key), dv = to_val(dedup_value);
     if (int rc = mdb_put(txn.get(), env_->db(dedup_db), &dk, &dv, 0); rc != 0) return fail(rc);
     auto expiry_key = keys::dedup_expiry(keys::read_be64(dedup_value.substr(8)), dedup_key);
-    MDB_val ek = to_val(expiry_key), ev{0, nullptr};
-    if (int rc = mdb_put(txn.get(), env_->db(expiry_db), &ek, &ev, 0); rc != 0) return fail(rc);
+    MDB_val ek = to_val(expiry_key), empty{0, nullptr};
+    if (int rc = mdb_put(txn.get(), env_->db(expiry_db), &ek, &empty, 0); rc != 0) return fail(rc);
     out.push_back({false, seq});
   }
 
@@ -126,7 +154,8 @@ std::error_code shard_store::delete_tenant(std::string_view tenant) {
   for (int attempt = 0; attempt < 8; ++attempt) {
     auto txn = env_->begin_write(ec);
     if (ec) return ec;
-    for (auto t : {events_db, dedup_db, counters_db}) {
+    for (auto t : {events_db, dedup_db, counters_db, type_seq_db, type_time_db, session_seq_db,
+                   event_id_db, sessions_db, types_db}) {
       delete_prefix(txn.get(), env_->db(t), prefix, ec);
       if (ec) break;
     }
@@ -137,40 +166,6 @@ std::error_code shard_store::delete_tenant(std::string_view tenant) {
     ec.clear();
   }
   return ec;
-}
-
-std::error_code shard_store::read_events(
-    std::string_view tenant, std::uint64_t after_seq, std::size_t limit,
-    const std::function<void(std::uint64_t, std::string&&)>& each) {
-  std::error_code ec;
-  auto txn = env_->begin_read(ec);
-  if (ec) return ec;
-  auto cursor = open_cursor(txn->get(), env_->db(events_db), ec);
-  if (ec) return ec;
-  auto prefix = keys::tenant_prefix(tenant);
-  auto start = keys::event(tenant, after_seq + 1);
-  MDB_val k = to_val(start), v;
-  int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_RANGE);
-  std::size_t n = 0;
-  while (rc == 0 && n < limit) {
-    auto key = to_view(k);
-    if (key.size() != prefix.size() + 8 || key.substr(0, prefix.size()) != prefix) break;
-    auto seq = keys::event_seq(key);
-    each(seq, with_seq(seq, tenant, to_view(v)));
-    ++n;
-    rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT);
-  }
-  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc);
-  return {};
-}
-
-std::string with_seq(std::uint64_t seq, std::string_view tenant, std::string_view body) {
-  std::string out = "{\"seq\":" + std::to_string(seq) + ",\"tenant_id\":\"";
-  out.append(tenant);  // tenant ids are [a-z0-9_-]: nothing to escape
-  out += '"';
-  if (body.size() > 2) out += ',';
-  out.append(body.substr(1));
-  return out;
 }
 
 }  // namespace sluice

@@ -1,4 +1,5 @@
-// Writing JSON text by hand on hot paths: a string literal with the escapes JSON requires.
+// Writing JSON text by hand on hot paths (the edge's replies, the canonical event body, and
+// the store's byte-for-byte filters on it): a string literal with the escapes JSON requires.
 #pragma once
 
 #include <string>
