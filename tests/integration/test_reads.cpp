@@ -96,7 +96,7 @@ TEST_CASE("reads: pages follow next_after_seq with no gap and no repeat", "[inte
   }
 }
 
-TEST_CASE("reads: an event by event_id, count and stats over [from, to), sessions", "[integration]") {
+TEST_CASE("reads: an event by event_id, count and stats over a from-to window, sessions", "[integration]") {
   sluice_process s;
   auto key = s.create_tenant("acme");
   store_all(s, key,
