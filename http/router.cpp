@@ -1,5 +1,6 @@
 #include "http/router.hpp"
 
+#include "http/openapi.hpp"
 #include "http/responses.hpp"
 #include "http/routes.hpp"
 #include "store/secrets.hpp"
@@ -14,13 +15,17 @@ namespace {
 
 struct route_entry {
   http::verb method;
-  std::vector<std::string> pattern;  // path segments; "{}" matches any one segment
+  std::vector<std::string> pattern;  // path segments; "{name}" matches any one segment
   void (*handler)(route_call&);
   enum access { open, tenant, admin } who;
 };
 
 void healthz(route_call& call) {
   call.respond(json_response(200, R"({"status":"ok"})"));
+}
+
+void openapi(route_call& call) {
+  call.respond(json_response(200, std::string(openapi_document())));
 }
 
 void readyz(route_call& call) {
@@ -35,28 +40,32 @@ const std::vector<route_entry>& routes() {
       {http::verb::get, {"health"}, healthz, route_entry::open},
       {http::verb::get, {"readyz"}, readyz, route_entry::open},
       {http::verb::get, {"ready"}, readyz, route_entry::open},
+      {http::verb::get, {"openapi.json"}, openapi, route_entry::open},
       {http::verb::post, {"v1", "events"}, post_event, route_entry::tenant},
       {http::verb::get, {"v1", "events"}, get_events, route_entry::tenant},
-      {http::verb::get, {"v1", "events", "{}"}, get_event, route_entry::tenant},
+      {http::verb::get, {"v1", "events", "{event_id}"}, get_event, route_entry::tenant},
       {http::verb::get, {"v1", "stats"}, get_stats, route_entry::tenant},
       {http::verb::get, {"v1", "count"}, get_count, route_entry::tenant},
-      {http::verb::get, {"v1", "sessions", "{}"}, get_session, route_entry::tenant},
+      {http::verb::get, {"v1", "sessions", "{session_id}"}, get_session, route_entry::tenant},
       {http::verb::get, {"v1", "export"}, get_export, route_entry::tenant},
       {http::verb::post, {"v1", "events", "batch"}, post_batch, route_entry::tenant},
       {http::verb::post, {"v1", "encode"}, post_encode, route_entry::tenant},
       {http::verb::post, {"v1", "admin", "tenants"}, admin_create_tenant, route_entry::admin},
       {http::verb::get, {"v1", "admin", "tenants"}, admin_list_tenants, route_entry::admin},
-      {http::verb::patch, {"v1", "admin", "tenants", "{}"}, admin_patch_tenant, route_entry::admin},
+      {http::verb::patch,
+       {"v1", "admin", "tenants", "{id}"},
+       admin_patch_tenant,
+       route_entry::admin},
       {http::verb::delete_,
-       {"v1", "admin", "tenants", "{}"},
+       {"v1", "admin", "tenants", "{id}"},
        admin_delete_tenant,
        route_entry::admin},
       {http::verb::post,
-       {"v1", "admin", "tenants", "{}", "keys"},
+       {"v1", "admin", "tenants", "{id}", "keys"},
        admin_add_key,
        route_entry::admin},
       {http::verb::delete_,
-       {"v1", "admin", "tenants", "{}", "keys", "{}"},
+       {"v1", "admin", "tenants", "{id}", "keys", "{key_id}"},
        admin_revoke_key,
        route_entry::admin},
   };
@@ -112,12 +121,16 @@ std::map<std::string, std::string> parse_query(std::string_view q) {
   return out;
 }
 
+bool is_parameter(const std::string& segment) {
+  return !segment.empty() && segment.front() == '{';
+}
+
 bool matches(const route_entry& r, const std::vector<std::string>& segments,
              std::vector<std::string>& params) {
   if (r.pattern.size() != segments.size()) return false;
   params.clear();
   for (std::size_t i = 0; i < segments.size(); ++i) {
-    if (r.pattern[i] == "{}")
+    if (is_parameter(r.pattern[i]))
       params.push_back(segments[i]);
     else if (r.pattern[i] != segments[i])
       return false;
@@ -172,6 +185,16 @@ std::optional<credential> tenant_credential(const route_call& call) {
   if (key.empty()) return std::nullopt;
   who.key_hash = sha256(key);
   return who;
+}
+
+std::vector<std::pair<std::string, std::string>> route_list() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& r : routes()) {
+    std::string path;
+    for (auto& segment : r.pattern) path += "/" + segment;
+    out.emplace_back(std::string(http::to_string(r.method)), path.empty() ? "/" : path);
+  }
+  return out;
 }
 
 std::uint64_t body_limit_for(const config& cfg, boost::beast::string_view target) {

@@ -10,6 +10,8 @@
 
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace sluice {
 
@@ -37,6 +39,10 @@ struct edge_context {
 };
 
 void route(edge_context& ctx, http_request&& req, reply_channel channel);
+
+// Every route the router answers, as (method, path template) in table order, e.g.
+// ("GET", "/v1/events/{event_id}"); read from the routing table itself.
+std::vector<std::pair<std::string, std::string>> route_list();
 
 // The largest body the route of `target` accepts, in bytes.
 std::uint64_t body_limit_for(const config& cfg, boost::beast::string_view target);
