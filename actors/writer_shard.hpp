@@ -17,8 +17,8 @@ struct writer_state {
     caf::typed_response_promise<write_result> promise;
   };
   std::shared_ptr<shard_store> store;
-  const config* cfg = nullptr;
-  std::shared_ptr<node_health> health;
+  const node_context* node = nullptr;
+  int shard = 0;
   std::deque<pending> queue;
   std::size_t queued_events = 0;
   bool flush_scheduled = false;
@@ -26,7 +26,7 @@ struct writer_state {
 };
 
 writer_actor::behavior_type writer_shard(writer_actor::stateful_pointer<writer_state> self,
-                                         std::shared_ptr<shard_store> store, const config* cfg,
-                                         std::shared_ptr<node_health> health);
+                                         std::shared_ptr<shard_store> store, int shard,
+                                         const node_context* node);
 
 }  // namespace sluice

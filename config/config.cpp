@@ -40,6 +40,12 @@ std::vector<option> options_of(config& c) {
       {"rate_limit.events_per_sec", &c.default_rate_limit.events_per_sec},
       {"rate_limit.burst", &c.default_rate_limit.burst},
       {"log_level", &c.log_level},
+      {"access_log", &c.access_log},
+      {"metrics.listen", &c.metrics_listen},
+      {"metrics.max_tenants", &c.metrics_max_tenants},
+      {"metrics.idle_sec", &c.metrics_idle_sec},
+      {"shutdown.grace_ms", &c.shutdown_grace_ms},
+      {"shutdown.timeout_ms", &c.shutdown_timeout_ms},
       {"trusted_gateway", &c.trusted_gateway},
   };
 }
@@ -200,6 +206,11 @@ std::vector<std::string> validate(const config& c) {
   check(c.max_inflight_per_tenant >= 1, "max_inflight_per_tenant", "must be at least 1");
   check(c.max_inflight_per_shard >= 1, "max_inflight_per_shard", "must be at least 1");
   check(c.max_commit_events >= 1, "max_commit_events", "must be at least 1");
+  check(c.metrics_listen.empty() || split_host_port(c.metrics_listen, host, port), "metrics.listen",
+        "must be host:port");
+  check(c.metrics_max_tenants >= 1, "metrics.max_tenants", "must be at least 1");
+  check(c.metrics_idle_sec >= 1, "metrics.idle_sec", "must be at least 1");
+  check(c.shutdown_timeout_ms >= 100, "shutdown.timeout_ms", "must be at least 100");
   check(c.default_rate_limit.events_per_sec > 0, "rate_limit.events_per_sec", "must be positive");
   check(c.default_rate_limit.burst >= 1, "rate_limit.burst", "must be at least 1");
   check(c.log_level == "debug" || c.log_level == "info" || c.log_level == "warn" ||

@@ -33,6 +33,12 @@ struct config {
   int max_commit_events = 20000;        // events in one group commit
   rate_limit default_rate_limit;        // for tenants created without one
   std::string log_level = "info";       // debug, info, warn, error
+  bool access_log = true;               // one log line per request
+  std::string metrics_listen;           // host:port for /metrics alone; empty: on `listen`
+  int metrics_max_tenants = 1000;       // tenants with their own series; the rest: "_other"
+  int metrics_idle_sec = 600;           // a tenant's series go after this long without use
+  int shutdown_grace_ms = 1000;         // on SIGTERM: /readyz is 503 this long before closing
+  int shutdown_timeout_ms = 15000;      // then in-flight requests get this long to finish
   bool trusted_gateway = false;         // take the tenant from X-Tenant-ID (behind a gateway)
 };
 
