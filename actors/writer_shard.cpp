@@ -18,18 +18,9 @@ void flush(writer_actor::stateful_pointer<writer_state> self) {
   auto& st = self->state;
   st.flush_scheduled = false;
   if (st.queue.empty()) return;  // a drain already committed everything
-  std::vector<writer_state::pending> taken;
+  auto taken = st.queue.take(static_cast<std::size_t>(st.node->cfg.max_commit_events));
   std::size_t events_taken = 0;
-  while (!st.queue.empty()) {
-    auto size = st.queue.front().batch.events.size();
-    if (!taken.empty() &&
-        events_taken + size > static_cast<std::size_t>(st.node->cfg.max_commit_events))
-      break;
-    events_taken += size;
-    taken.push_back(std::move(st.queue.front()));
-    st.queue.pop_front();
-  }
-  st.queued_events -= events_taken;
+  for (auto& p : taken) events_taken += p.batch.events.size();
 
   std::vector<event_to_store> events;
   events.reserve(events_taken);
@@ -78,16 +69,19 @@ writer_actor::behavior_type writer_shard(writer_actor::stateful_pointer<writer_s
   self->state.store = std::move(store);
   self->state.shard = shard;
   self->state.node = node;
+  self->state.queue = write_queue<writer_state::pending>(
+      node->cfg.fair_scheduling, static_cast<std::size_t>(node->cfg.fair_quantum_events));
   self->delayed_send(self, std::chrono::seconds(60), sweep_atom::value);
   return {
       [=](write_atom, write_batch& batch) -> caf::result<write_result> {
         auto& st = self->state;
-        if (st.queued_events + batch.events.size() >
+        if (st.queue.events() + batch.events.size() >
             static_cast<std::size_t>(st.node->cfg.max_inflight_per_shard))
           return write_result{503, "writer shard queue is full", {}};
         auto promise = self->make_response_promise<write_result>();
-        st.queued_events += batch.events.size();
-        st.queue.push_back({std::move(batch), promise});
+        auto tenant = batch.tenant;
+        auto size = batch.events.size();
+        st.queue.push(tenant, size, writer_state::pending{std::move(batch), promise});
         // The flush message lands behind every write already in the mailbox: one commit for all.
         if (!st.flush_scheduled) {
           st.flush_scheduled = true;

@@ -1,13 +1,14 @@
 // A writer shard: the one writer of one LMDB environment (data/shard-NN). Runs detached (its
 // own thread, since it blocks on fsync). Group commit: every write that arrives while a commit
-// runs waits in the mailbox and goes into the next single transaction.
+// runs waits in the mailbox and goes into the next single transaction; the write queue decides
+// which tenants' writes go first when there is more than one commit holds.
 #pragma once
 
 #include "actors/health.hpp"
 #include "actors/protocol.hpp"
 #include "store/shard_store.hpp"
 
-#include <deque>
+#include "actors/write_queue.hpp"
 
 namespace sluice {
 
@@ -19,8 +20,7 @@ struct writer_state {
   std::shared_ptr<shard_store> store;
   const node_context* node = nullptr;
   int shard = 0;
-  std::deque<pending> queue;
-  std::size_t queued_events = 0;
+  write_queue<pending> queue{true, 1000};
   bool flush_scheduled = false;
   static inline const char* name = "writer_shard";
 };
