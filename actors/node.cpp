@@ -24,13 +24,18 @@ struct node::impl {
   const config& cfg;
   caf::actor_system_config system_cfg;
   std::unique_ptr<caf::actor_system> system;
-  std::shared_ptr<node_health> health = std::make_shared<node_health>();
+  node_health health;
+  node_metrics metrics;
+  node_context context{cfg, health, metrics};
   std::vector<std::shared_ptr<shard_store>> stores;
   caf::actor supervisor;
   std::mutex directory_mutex;
   directory_actor directory;
 
-  explicit impl(const config& c) : cfg(c) {}
+  explicit impl(const config& c)
+      : cfg(c),
+        metrics(c.shards, static_cast<std::size_t>(c.metrics_max_tenants),
+                std::chrono::seconds(c.metrics_idle_sec)) {}
 
   directory_actor current_directory() {
     std::lock_guard<std::mutex> lock(directory_mutex);
@@ -79,7 +84,7 @@ std::unique_ptr<node> node::start(const config& cfg, std::string& error) {
   p->system = std::make_unique<caf::actor_system>(p->system_cfg);
   auto* raw = p.get();
   p->supervisor =
-      p->system->spawn(supervisor, &cfg, p->health, cat, p->stores, [raw](directory_actor d) {
+      p->system->spawn(supervisor, &p->context, cat, p->stores, [raw](directory_actor d) {
         std::lock_guard<std::mutex> lock(raw->directory_mutex);
         raw->directory = std::move(d);
       });
@@ -126,12 +131,26 @@ shard_store& node::store(int shard) {
 }
 
 bool node::ready(std::string& reason) const {
-  return impl_->health->ready(reason);
+  return impl_->health.ready(reason);
 }
 
-void node::shutdown() {
+void node::begin_draining() {
+  impl_->health.set_draining();
+}
+
+node_metrics& node::metrics() {
+  return impl_->metrics;
+}
+
+void node::shutdown(std::chrono::milliseconds timeout) {
   if (!impl_ || !impl_->system) return;
-  impl_->health->set_draining();
+  impl_->health.set_draining();
+  {
+    caf::scoped_actor self{*impl_->system};
+    self->request(impl_->supervisor, timeout, drain_atom::value)
+        .receive([](bool) {},
+                 [](caf::error& err) { log_warn("shutdown: writers did not drain in time"); });
+  }
   caf::anon_send_exit(impl_->supervisor, caf::exit_reason::user_shutdown);
   impl_->system->await_all_actors_done();
   {

@@ -5,9 +5,11 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "config/metrics.hpp"
 #include "store/catalog.hpp"
 #include "store/journal_event.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -18,7 +20,6 @@
 namespace sluice {
 
 class shard_store;
-
 
 struct event_outcome {
   bool duplicate = false;
@@ -35,6 +36,7 @@ struct node_error {
 };
 
 struct ingest_reply {
+  std::string tenant;  // who sent it, once known (for metrics and logs)
   std::optional<node_error> error;
   bool accepted = false;                // ack=received: queued, not yet committed
   std::vector<event_outcome> outcomes;  // ack=durable: one per event, in order
@@ -78,8 +80,11 @@ class node {
   shard_store& store(int shard);
   // False, with the reason, when the store cannot take writes.
   bool ready(std::string& reason) const;
-  // Stops accepting work and waits until every queued write is committed and answered.
-  void shutdown();
+  // /readyz answers 503 from now on (the first step of a graceful shutdown).
+  void begin_draining();
+  // Commits every queued write (waiting at most `timeout`), then stops the actors.
+  void shutdown(std::chrono::milliseconds timeout = std::chrono::milliseconds(15000));
+  node_metrics& metrics();
 
   struct impl;
 

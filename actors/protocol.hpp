@@ -3,7 +3,9 @@
 // local-only (CAF_ALLOW_UNSAFE_MESSAGE_TYPE); the rest are inspectable.
 #pragma once
 
+#include "actors/health.hpp"
 #include "actors/node.hpp"
+#include "config/metrics.hpp"
 
 #include <caf/all.hpp>
 
@@ -21,6 +23,7 @@ using writer_atom = caf::atom_constant<caf::atom("writer")>;
 using limit_atom = caf::atom_constant<caf::atom("limit")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
 
 // A callback that is called exactly once: by `deliver`, or with `fallback` when the last
 // holder drops it unanswered (an actor died holding the job). No request is left hanging.
@@ -40,6 +43,13 @@ class reply_slot {
   std::function<void(T)> fn_;
   T fallback_;
   std::atomic<bool> done_{false};
+};
+
+// What every actor of a node shares; owned by the node, outlives the actors.
+struct node_context {
+  const config& cfg;
+  node_health& health;
+  node_metrics& metrics;
 };
 
 // --- writer shard ---
@@ -79,6 +89,7 @@ typename Inspector::result_type inspect(Inspector& f, rate_limit& x) {
 using writer_actor = caf::typed_actor<
     caf::replies_to<write_atom, write_batch>::with<write_result>,  // store, reply after fsync
     caf::replies_to<purge_atom, std::string>::with<bool>,          // delete a tenant's data
+    caf::replies_to<drain_atom>::with<bool>,                       // commit all queued, then reply
     caf::reacts_to<flush_atom>,                                    // group commit (to self)
     caf::reacts_to<sweep_atom>>;  // drop expired dedup keys (timer)
 

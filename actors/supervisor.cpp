@@ -11,14 +11,14 @@ using self_ptr = caf::stateful_actor<supervisor_state>*;
 
 void start_writer(self_ptr self, int shard) {
   auto& st = self->state;
-  st.writers[shard] = self->spawn<caf::detached + caf::monitored>(writer_shard, st.stores[shard],
-                                                                  st.cfg, st.health);
+  st.writers[shard] =
+      self->spawn<caf::detached + caf::monitored>(writer_shard, st.stores[shard], shard, st.node);
 }
 
 void start_directory(self_ptr self) {
   auto& st = self->state;
   st.directory =
-      self->spawn<caf::detached + caf::monitored>(tenant_directory, st.cat, st.cfg, st.writers);
+      self->spawn<caf::detached + caf::monitored>(tenant_directory, st.cat, st.node, st.writers);
   st.on_directory(st.directory);
 }
 
@@ -32,13 +32,11 @@ int child_index(supervisor_state& st, const caf::actor_addr& who) {
 
 }  // namespace
 
-caf::behavior supervisor(self_ptr self, const config* cfg, std::shared_ptr<node_health> health,
-                         std::shared_ptr<catalog> cat,
+caf::behavior supervisor(self_ptr self, const node_context* node, std::shared_ptr<catalog> cat,
                          std::vector<std::shared_ptr<shard_store>> stores,
                          std::function<void(directory_actor)> on_directory) {
   auto& st = self->state;
-  st.cfg = cfg;
-  st.health = std::move(health);
+  st.node = node;
   st.cat = std::move(cat);
   st.stores = std::move(stores);
   st.on_directory = std::move(on_directory);
@@ -63,7 +61,7 @@ caf::behavior supervisor(self_ptr self, const config* cfg, std::shared_ptr<node_
       std::string reason = what + " failed " + std::to_string(history.size() + 1) +
                            " times within a minute; not restarting";
       log_error(reason, {{"exit", self->system().render(msg.reason)}});
-      st.health->set_fatal(reason);
+      st.node->health.set_fatal(reason);
       return;
     }
     history.push_back(now);
@@ -79,6 +77,21 @@ caf::behavior supervisor(self_ptr self, const config* cfg, std::shared_ptr<node_
     self->quit(msg.reason);
   });
   return {
+      // Every writer commits what it has queued; the reply comes when all have.
+      [=](drain_atom) -> caf::result<bool> {
+        auto promise = self->make_response_promise<bool>();
+        auto pending = std::make_shared<std::size_t>(self->state.writers.size());
+        for (auto& w : self->state.writers)
+          self->request(w, std::chrono::seconds(30), drain_atom::value)
+              .then(
+                  [=](bool) mutable {
+                    if (--*pending == 0) promise.deliver(true);
+                  },
+                  [=](caf::error&) mutable {
+                    if (--*pending == 0) promise.deliver(true);
+                  });
+        return promise;
+      },
       [=](restart_atom, int child) {
         auto& st = self->state;
         if (child == static_cast<int>(st.writers.size())) {

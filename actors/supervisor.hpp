@@ -12,8 +12,7 @@
 namespace sluice {
 
 struct supervisor_state {
-  const config* cfg = nullptr;
-  std::shared_ptr<node_health> health;
+  const node_context* node = nullptr;
   std::shared_ptr<catalog> cat;
   std::vector<std::shared_ptr<shard_store>> stores;
   std::vector<writer_actor> writers;
@@ -24,8 +23,8 @@ struct supervisor_state {
   static constexpr int max_restarts = 5;
 };
 
-caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, const config* cfg,
-                         std::shared_ptr<node_health> health, std::shared_ptr<catalog> cat,
+caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, const node_context* node,
+                         std::shared_ptr<catalog> cat,
                          std::vector<std::shared_ptr<shard_store>> stores,
                          std::function<void(directory_actor)> on_directory);
 

@@ -31,51 +31,66 @@ node_error rate_limited(const tenant_state& st, std::size_t wanted) {
 
 tenant_actor::behavior_type tenant_actor_behavior(tenant_actor::stateful_pointer<tenant_state> self,
                                                   tenant_record record, writer_actor writer,
-                                                  const config* cfg) {
+                                                  const node_context* node) {
   auto& st = self->state;
   st.record = std::move(record);
   st.writer = std::move(writer);
-  st.cfg = cfg;
+  st.node = node;
   st.tokens = st.record.limit.burst;
   st.refilled_at = std::chrono::steady_clock::now();
   return {
       [=](ingest_atom, ingest_job& job) {
         auto& st = self->state;
+        auto& metrics = st.node->metrics;
         auto n = job.events.size();
+        ingest_reply refused;
+        refused.tenant = st.record.id;
         refill(st);
         if (static_cast<double>(n) > st.tokens) {
-          ingest_reply r;
-          r.error = rate_limited(st, n);
-          job.reply->deliver(std::move(r));
-          return;
+          metrics.rate_limited(st.record.id);
+          refused.error = rate_limited(st, n);
+          return job.reply->deliver(std::move(refused));
         }
-        if (st.inflight + n > static_cast<std::size_t>(st.cfg->max_inflight_per_tenant)) {
-          ingest_reply r;
-          r.error = node_error{
+        if (st.inflight + n > static_cast<std::size_t>(st.node->cfg.max_inflight_per_tenant)) {
+          refused.error = node_error{
               429, "too_many_in_flight", "tenant has too many events waiting to be stored", 1, {}};
-          job.reply->deliver(std::move(r));
-          return;
+          return job.reply->deliver(std::move(refused));
         }
         st.tokens -= static_cast<double>(n);
         st.inflight += n;
+        metrics.queue_depth(st.record.id, static_cast<double>(st.inflight));
         auto reply = job.reply;
-        bool durable = job.durable;
-        if (!durable) reply->deliver(ingest_reply{std::nullopt, true, {}});
+        auto tenant = st.record.id;
+        auto finished = [=] {
+          self->state.inflight -= n;
+          self->state.node->metrics.queue_depth(tenant, static_cast<double>(self->state.inflight));
+        };
+        // Enqueue at the writer before answering ack=received, so a graceful shutdown that
+        // drains the writers after the last reply also commits this write.
         self->request(st.writer, std::chrono::seconds(30), write_atom::value,
                       write_batch{st.record.id, std::move(job.events)})
             .then(
                 [=](write_result& result) {
-                  self->state.inflight -= n;
+                  finished();
                   ingest_reply r;
-                  if (result.status != 0)
+                  r.tenant = tenant;
+                  if (result.status != 0) {
                     r.error = node_error{result.status, "unavailable", result.reason, 1, {}};
-                  else
+                  } else {
+                    std::uint64_t duplicates = 0;
+                    for (auto& o : result.outcomes) duplicates += o.duplicate;
+                    auto& metrics = self->state.node->metrics;
+                    if (duplicates < result.outcomes.size())
+                      metrics.stored(tenant, result.outcomes.size() - duplicates);
+                    if (duplicates) metrics.duplicates(tenant, duplicates);
                     r.outcomes = std::move(result.outcomes);
+                  }
                   reply->deliver(std::move(r));
                 },
                 [=](caf::error& err) {
-                  self->state.inflight -= n;
+                  finished();
                   ingest_reply r;
+                  r.tenant = tenant;
                   r.error = node_error{503,
                                        "unavailable",
                                        "the write did not complete: " + self->system().render(err),
@@ -83,6 +98,7 @@ tenant_actor::behavior_type tenant_actor_behavior(tenant_actor::stateful_pointer
                                        {}};
                   reply->deliver(std::move(r));
                 });
+        if (!job.durable) reply->deliver(ingest_reply{tenant, std::nullopt, true, {}});
       },
       [=](writer_atom, writer_actor& w) { self->state.writer = std::move(w); },
       [=](limit_atom, rate_limit& limit) {

@@ -12,7 +12,7 @@ namespace sluice {
 struct tenant_state {
   tenant_record record;
   writer_actor writer;
-  const config* cfg = nullptr;
+  const node_context* node = nullptr;
   double tokens = 0;
   std::chrono::steady_clock::time_point refilled_at;
   std::size_t inflight = 0;
@@ -21,6 +21,6 @@ struct tenant_state {
 
 tenant_actor::behavior_type tenant_actor_behavior(tenant_actor::stateful_pointer<tenant_state> self,
                                                   tenant_record record, writer_actor writer,
-                                                  const config* cfg);
+                                                  const node_context* node);
 
 }  // namespace sluice

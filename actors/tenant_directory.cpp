@@ -61,7 +61,7 @@ tenant_actor actor_for(self_ptr self, const tenant_record& t) {
   auto& st = self->state;
   auto found = st.actors.find(t.id);
   if (found != st.actors.end()) return found->second;
-  auto a = self->spawn<caf::lazy_init>(tenant_actor_behavior, t, st.writers.at(t.shard), st.cfg);
+  auto a = self->spawn<caf::lazy_init>(tenant_actor_behavior, t, st.writers.at(t.shard), st.node);
   self->monitor(a);
   st.actors.emplace(t.id, a);
   return a;
@@ -86,8 +86,8 @@ void run_admin(self_ptr self, admin_job& job) {
   }
   if (req.what == op::create_tenant) {
     tenant_record t{req.tenant_id, req.name.value_or(req.tenant_id),
-                    req.limit.value_or(st.cfg->default_rate_limit), now_us(), 0};
-    t.shard = static_cast<unsigned char>(sha256(t.id)[0]) % st.cfg->shards;
+                    req.limit.value_or(st.node->cfg.default_rate_limit), now_us(), 0};
+    t.shard = static_cast<unsigned char>(sha256(t.id)[0]) % st.node->cfg.shards;
     auto [key, record] = new_key(t.id);
     bool created = false;
     if (auto ec = st.cat->create_tenant(t, record, created))
@@ -168,11 +168,11 @@ void run_admin(self_ptr self, admin_job& job) {
 }  // namespace
 
 directory_actor::behavior_type tenant_directory(self_ptr self, std::shared_ptr<catalog> cat,
-                                                const config* cfg,
+                                                const node_context* node,
                                                 std::vector<writer_actor> writers) {
   auto& st = self->state;
   st.cat = std::move(cat);
-  st.cfg = cfg;
+  st.node = node;
   st.writers = std::move(writers);
   std::vector<tenant_record> tenants;
   std::vector<key_record> keys;

@@ -11,7 +11,7 @@ namespace sluice {
 
 struct directory_state {
   std::shared_ptr<catalog> cat;
-  const config* cfg = nullptr;
+  const node_context* node = nullptr;
   std::vector<writer_actor> writers;
   std::unordered_map<std::string, tenant_record> tenants;  // by id
   std::unordered_map<std::string, key_record> keys;        // by SHA-256 of the key
@@ -21,6 +21,6 @@ struct directory_state {
 
 directory_actor::behavior_type tenant_directory(
     directory_actor::stateful_pointer<directory_state> self, std::shared_ptr<catalog> cat,
-    const config* cfg, std::vector<writer_actor> writers);
+    const node_context* node, std::vector<writer_actor> writers);
 
 }  // namespace sluice

@@ -17,17 +17,10 @@ std::int64_t now_sec() {
 void flush(writer_actor::stateful_pointer<writer_state> self) {
   auto& st = self->state;
   st.flush_scheduled = false;
-  std::vector<writer_state::pending> taken;
+  if (st.queue.empty()) return;  // a drain already committed everything
+  auto taken = st.queue.take(static_cast<std::size_t>(st.node->cfg.max_commit_events));
   std::size_t events_taken = 0;
-  while (!st.queue.empty()) {
-    auto size = st.queue.front().batch.events.size();
-    if (!taken.empty() && events_taken + size > static_cast<std::size_t>(st.cfg->max_commit_events))
-      break;
-    events_taken += size;
-    taken.push_back(std::move(st.queue.front()));
-    st.queue.pop_front();
-  }
-  st.queued_events -= events_taken;
+  for (auto& p : taken) events_taken += p.batch.events.size();
 
   std::vector<event_to_store> events;
   events.reserve(events_taken);
@@ -35,13 +28,24 @@ void flush(writer_actor::stateful_pointer<writer_state> self) {
     for (auto& e : p.batch.events) events.push_back({p.batch.tenant, &e});
 
   std::vector<store_outcome> outcomes;
-  auto ec = st.store->append(events, now_sec(), st.cfg->dedup_window_sec, outcomes);
+  auto started = std::chrono::steady_clock::now();
+  auto ec = st.store->append(events, now_sec(), st.node->cfg.dedup_window_sec, outcomes);
+  auto& metrics = st.node->metrics;
   if (ec) {
-    st.health->set_store_failure("store cannot commit: " + ec.message());
+    metrics.commit_failed(st.shard);
+  } else {
+    metrics.commit(
+        st.shard, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+        events.size());
+    auto [used, size] = st.store->env().usage();
+    metrics.map_usage(st.shard, static_cast<double>(used), static_cast<double>(size));
+  }
+  if (ec) {
+    st.node->health.set_store_failure("store cannot commit: " + ec.message());
     for (auto& p : taken)
       p.promise.deliver(write_result{503, "store unavailable: " + ec.message(), {}});
   } else {
-    st.health->clear_store_failure();
+    st.node->health.clear_store_failure();
     std::size_t next = 0;
     for (auto& p : taken) {
       write_result r;
@@ -60,21 +64,24 @@ void flush(writer_actor::stateful_pointer<writer_state> self) {
 }  // namespace
 
 writer_actor::behavior_type writer_shard(writer_actor::stateful_pointer<writer_state> self,
-                                         std::shared_ptr<shard_store> store, const config* cfg,
-                                         std::shared_ptr<node_health> health) {
+                                         std::shared_ptr<shard_store> store, int shard,
+                                         const node_context* node) {
   self->state.store = std::move(store);
-  self->state.cfg = cfg;
-  self->state.health = std::move(health);
+  self->state.shard = shard;
+  self->state.node = node;
+  self->state.queue = write_queue<writer_state::pending>(
+      node->cfg.fair_scheduling, static_cast<std::size_t>(node->cfg.fair_quantum_events));
   self->delayed_send(self, std::chrono::seconds(60), sweep_atom::value);
   return {
       [=](write_atom, write_batch& batch) -> caf::result<write_result> {
         auto& st = self->state;
-        if (st.queued_events + batch.events.size() >
-            static_cast<std::size_t>(st.cfg->max_inflight_per_shard))
+        if (st.queue.events() + batch.events.size() >
+            static_cast<std::size_t>(st.node->cfg.max_inflight_per_shard))
           return write_result{503, "writer shard queue is full", {}};
         auto promise = self->make_response_promise<write_result>();
-        st.queued_events += batch.events.size();
-        st.queue.push_back({std::move(batch), promise});
+        auto tenant = batch.tenant;
+        auto size = batch.events.size();
+        st.queue.push(tenant, size, writer_state::pending{std::move(batch), promise});
         // The flush message lands behind every write already in the mailbox: one commit for all.
         if (!st.flush_scheduled) {
           st.flush_scheduled = true;
@@ -86,6 +93,10 @@ writer_actor::behavior_type writer_shard(writer_actor::stateful_pointer<writer_s
         return !self->state.store->delete_tenant(tenant);
       },
       [=](flush_atom) { flush(self); },
+      [=](drain_atom) {
+        while (!self->state.queue.empty()) flush(self);
+        return true;
+      },
       [=](sweep_atom) {
         // Bounded work per run so writes never wait long behind a sweep.
         constexpr std::size_t per_run = 10000;

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 namespace sluice {
 
@@ -56,6 +57,13 @@ int run_serve(const serve_flags& flags) {
     for (auto& e : errors) std::cerr << "sluice: config: " << e << "\n";
     return 2;
   }
+  // Signals are taken by a waiting thread, not by handlers: block them before any thread starts (the
+  // logger's too).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   init_logging(cfg.log_level);
 
   if (::mkdir(cfg.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -74,20 +82,17 @@ int run_serve(const serve_flags& flags) {
     }
   }
 
-  // Signals are taken by a waiting thread, not by handlers: block them before threads start.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto n = node::start(cfg, error);
   if (!n) {
     std::cerr << "sluice: " << error << "\n";
     return 1;
   }
-  auto server = http_server::start(cfg, *n, admin_token, error);
-  if (!server) {
+  auto server = http_server::start(cfg, *n, admin_token, error, cfg.listen);
+  std::unique_ptr<http_server> metrics_server;
+  if (server && !cfg.metrics_listen.empty())
+    metrics_server = http_server::start(cfg, *n, admin_token, error, cfg.metrics_listen, true);
+  if (!server || (!cfg.metrics_listen.empty() && !metrics_server)) {
     std::cerr << "sluice: " << error << "\n";
     return 1;
   }
@@ -108,11 +113,23 @@ int run_serve(const serve_flags& flags) {
 
   int sig = 0;
   sigwait(&signals, &sig);
+  // Graceful shutdown: not ready at once, so load balancers move away during the grace period;
+  // then no new connections; in-flight requests finish; every queued write is committed.
   log_info("shutting down", {{"signal", std::to_string(sig)}});
+  n->begin_draining();
+  std::this_thread::sleep_for(std::chrono::milliseconds(cfg.shutdown_grace_ms));
+  server->stop_accepting();
+  if (!server->wait_until_idle(std::chrono::milliseconds(cfg.shutdown_timeout_ms)))
+    log_warn("shutdown: requests still running after shutdown.timeout_ms are dropped");
   server->stop();
   server->wait();
-  n->shutdown();
+  n->shutdown(std::chrono::milliseconds(cfg.shutdown_timeout_ms));
+  if (metrics_server) {
+    metrics_server->stop();
+    metrics_server->wait();
+  }
   log_info("stopped");
+  flush_logs();
   return 0;
 }
 

@@ -37,9 +37,17 @@ std::vector<option> options_of(config& c) {
       {"max_inflight_per_tenant", &c.max_inflight_per_tenant},
       {"max_inflight_per_shard", &c.max_inflight_per_shard},
       {"max_commit_events", &c.max_commit_events},
+      {"fair_scheduling", &c.fair_scheduling},
+      {"fair_quantum_events", &c.fair_quantum_events},
       {"rate_limit.events_per_sec", &c.default_rate_limit.events_per_sec},
       {"rate_limit.burst", &c.default_rate_limit.burst},
       {"log_level", &c.log_level},
+      {"access_log", &c.access_log},
+      {"metrics.listen", &c.metrics_listen},
+      {"metrics.max_tenants", &c.metrics_max_tenants},
+      {"metrics.idle_sec", &c.metrics_idle_sec},
+      {"shutdown.grace_ms", &c.shutdown_grace_ms},
+      {"shutdown.timeout_ms", &c.shutdown_timeout_ms},
       {"trusted_gateway", &c.trusted_gateway},
   };
 }
@@ -199,7 +207,13 @@ std::vector<std::string> validate(const config& c) {
   check(c.idle_timeout_ms >= 100, "idle_timeout_ms", "must be at least 100");
   check(c.max_inflight_per_tenant >= 1, "max_inflight_per_tenant", "must be at least 1");
   check(c.max_inflight_per_shard >= 1, "max_inflight_per_shard", "must be at least 1");
+  check(c.fair_quantum_events >= 1, "fair_quantum_events", "must be at least 1");
   check(c.max_commit_events >= 1, "max_commit_events", "must be at least 1");
+  check(c.metrics_listen.empty() || split_host_port(c.metrics_listen, host, port), "metrics.listen",
+        "must be host:port");
+  check(c.metrics_max_tenants >= 1, "metrics.max_tenants", "must be at least 1");
+  check(c.metrics_idle_sec >= 1, "metrics.idle_sec", "must be at least 1");
+  check(c.shutdown_timeout_ms >= 100, "shutdown.timeout_ms", "must be at least 100");
   check(c.default_rate_limit.events_per_sec > 0, "rate_limit.events_per_sec", "must be positive");
   check(c.default_rate_limit.burst >= 1, "rate_limit.burst", "must be at least 1");
   check(c.log_level == "debug" || c.log_level == "info" || c.log_level == "warn" ||

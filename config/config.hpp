@@ -30,10 +30,19 @@ struct config {
   int idle_timeout_ms = 60000;                     // keep-alive connection with no request
   int max_inflight_per_tenant = 20000;             // events queued for one tenant; more get 429
   int max_inflight_per_shard = 100000;  // events queued at one writer shard; more get 503
-  int max_commit_events = 20000;        // events in one group commit
-  rate_limit default_rate_limit;        // for tenants created without one
-  std::string log_level = "info";       // debug, info, warn, error
-  bool trusted_gateway = false;         // take the tenant from X-Tenant-ID (behind a gateway)
+  int max_commit_events = 20000;
+  bool fair_scheduling = true;  // deficit round-robin over tenants at the writer shards
+  int fair_quantum_events =
+      1000;  // events a tenant may add to each commit        // events in one group commit
+  rate_limit default_rate_limit;    // for tenants created without one
+  std::string log_level = "info";   // debug, info, warn, error
+  bool access_log = true;           // one log line per request
+  std::string metrics_listen;       // host:port for /metrics alone; empty: on `listen`
+  int metrics_max_tenants = 1000;   // tenants with their own series; the rest: "_other"
+  int metrics_idle_sec = 600;       // a tenant's series go after this long without use
+  int shutdown_grace_ms = 1000;     // on SIGTERM: /readyz is 503 this long before closing
+  int shutdown_timeout_ms = 15000;  // then in-flight requests get this long to finish
+  bool trusted_gateway = false;     // take the tenant from X-Tenant-ID (behind a gateway)
 };
 
 // Reads `path` (may be empty: no file), then SLUICE_* variables, then command-line overrides

@@ -1,5 +1,6 @@
 #include "config/log.hpp"
 
+#include <spdlog/async.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -9,7 +10,9 @@ namespace {
 
 std::shared_ptr<spdlog::logger> logger() {
   static auto instance = [] {
-    auto l = spdlog::stderr_logger_mt("sluice");
+    // Asynchronous: a request's access-log line is a queue push, not a write(2) on the io thread.
+    spdlog::init_thread_pool(65536, 1);
+    auto l = spdlog::create_async<spdlog::sinks::stderr_sink_mt>("sluice");
     // The message part is a JSON fragment built by `line` below; spdlog adds time and level.
     l->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})",
                    spdlog::pattern_time_type::utc);
@@ -26,15 +29,16 @@ void write(spdlog::level::level_enum level, const std::string& message, const lo
     line += "," + nlohmann::json(key).dump() + ":" +
             nlohmann::json(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   l.log(level, line);
-  if (level >= spdlog::level::warn) l.flush();
 }
 
 }  // namespace
 
 void init_logging(const std::string& level) {
   logger()->set_level(spdlog::level::from_str(level == "warn" ? "warning" : level));
-  logger()->flush_on(spdlog::level::info);
+  logger()->flush_on(spdlog::level::warn);
 }
+
+void flush_logs() { logger()->flush(); }
 
 void log_debug(const std::string& m, const log_fields& f) {
   write(spdlog::level::debug, m, f);

@@ -13,6 +13,8 @@ using log_fields = std::vector<std::pair<std::string, std::string>>;
 
 // level: debug, info, warn, error
 void init_logging(const std::string& level);
+// Writes out what the background log thread still holds (call before exiting).
+void flush_logs();
 void log_debug(const std::string& message, const log_fields& fields = {});
 void log_info(const std::string& message, const log_fields& fields = {});
 void log_warn(const std::string& message, const log_fields& fields = {});

@@ -44,6 +44,24 @@ std::optional<bool> durable_ack(route_call& call) {
   return true;
 }
 
+// The tenant label of what is refused before the key is looked up.
+constexpr const char* unknown_tenant = "unknown";
+
+// Counts refusals and latency of an ingest request (stored and duplicate events are counted by
+// the tenant actor, which also sees ack=received writes), and names the tenant in the access log.
+void record(node_metrics& metrics, const ingest_reply& r,
+            std::chrono::steady_clock::time_point started,
+            const std::shared_ptr<request_info>& info) {
+  auto tenant = r.tenant.empty() ? std::string(unknown_tenant) : r.tenant;
+  if (info) info->tenant = r.tenant;
+  if (r.error) {
+    metrics.rejected(tenant, r.error->code);
+    return;
+  }
+  metrics.ingest_latency(
+      tenant, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
 journal_event to_journal(validated_event&& e) {
   return {sha256(e.dedup_key).substr(0, 16), std::move(e.body),     std::move(e.event_type),
           std::move(e.session_id),           std::move(e.event_id), e.timestamp_us};
@@ -80,12 +98,19 @@ void post_event(route_call& call) {
   auto idempotency_key = call.req["Idempotency-Key"];
   event_context ctx{now_micros(), {idempotency_key.data(), idempotency_key.size()}};
   auto result = validate_single(call.req.body(), ctx);
-  if (auto* err = std::get_if<validation_error>(&result)) return call.respond(to_response(*err));
+  auto& metrics = call.ctx.n.metrics();
+  if (auto* err = std::get_if<validation_error>(&result)) {
+    metrics.rejected(unknown_tenant, err->code);  // judged before the key was looked up
+    return call.respond(to_response(*err));
+  }
 
   std::vector<journal_event> events;
   events.push_back(to_journal(std::get<validated_event>(std::move(result))));
   auto respond = call.respond;
-  call.ctx.n.ingest(std::move(*who), std::move(events), *durable, [respond](ingest_reply r) {
+  auto info = call.info;
+  auto started = std::chrono::steady_clock::now();
+  call.ctx.n.ingest(std::move(*who), std::move(events), *durable, [=, &metrics](ingest_reply r) {
+    record(metrics, r, started, info);
     if (r.error) return respond(error_response(*r.error));
     if (r.accepted) return respond(json_response(202, R"({"status":"accepted"})"));
     auto& o = r.outcomes.at(0);
@@ -145,7 +170,13 @@ void post_batch(route_call& call) {
   auto total = results.size();
   auto respond = call.respond;
   bool is_durable = *durable;
-  auto reply = [=](const ingest_reply& r) {
+  auto& metrics = call.ctx.n.metrics();
+  auto info = call.info;
+  auto started = std::chrono::steady_clock::now();
+  auto reply = [=, &metrics](const ingest_reply& r) {
+    record(metrics, r, started, info);
+    for (auto& [index, err] : *rejected)
+      metrics.rejected(r.tenant.empty() ? unknown_tenant : r.tenant, err.code);
     if (r.error) return respond(error_response(*r.error));
     std::size_t stored = 0, duplicates = 0;
     for (auto& o : r.outcomes) (o.duplicate ? duplicates : stored)++;
@@ -179,7 +210,7 @@ void post_batch(route_call& call) {
   if (events.empty()) {  // nothing to store, but the caller must still be a tenant
     return call.ctx.n.authenticate(std::move(*who), [=](std::optional<tenant_record> t) {
       if (!t) return respond(unauthorized());
-      reply(ingest_reply{std::nullopt, !is_durable, {}});
+      reply(ingest_reply{t->id, std::nullopt, !is_durable, {}});
     });
   }
   call.ctx.n.ingest(std::move(*who), std::move(events), is_durable, reply);

@@ -25,9 +25,11 @@ void with_tenant(route_call& call, std::function<void(const tenant_record&)> rea
   if (!who)
     return respond(error_response(401, "unauthorized", "missing, unknown or revoked API key"));
   auto post = call.post;
+  auto info = call.info;
   call.ctx.n.authenticate(std::move(*who), [=](std::optional<tenant_record> t) {
     if (!t)
       return respond(error_response(401, "unauthorized", "missing, unknown or revoked API key"));
+    if (info) info->tenant = t->id;
     post([=] { read(*t); });
   });
 }

@@ -28,6 +28,15 @@ void openapi(route_call& call) {
   call.respond(json_response(200, std::string(openapi_document())));
 }
 
+// Prometheus text exposition. On the main listener only when metrics.listen is not set.
+void metrics(route_call& call) {
+  if (!call.ctx.cfg.metrics_listen.empty() && !call.ctx.metrics_only)
+    return call.respond(error_response(404, "not_found", "no such route"));
+  auto res = json_response(200, call.ctx.n.metrics().scrape());
+  res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  call.respond(std::move(res));
+}
+
 void readyz(route_call& call) {
   std::string reason;
   if (call.ctx.n.ready(reason)) return call.respond(json_response(200, R"({"status":"ready"})"));
@@ -38,6 +47,7 @@ const std::vector<route_entry>& routes() {
   static const std::vector<route_entry> table = {
       {http::verb::get, {"healthz"}, healthz, route_entry::open},
       {http::verb::get, {"health"}, healthz, route_entry::open},
+      {http::verb::get, {"metrics"}, metrics, route_entry::open},
       {http::verb::get, {"readyz"}, readyz, route_entry::open},
       {http::verb::get, {"ready"}, readyz, route_entry::open},
       {http::verb::get, {"openapi.json"}, openapi, route_entry::open},
@@ -212,6 +222,7 @@ void route(edge_context& ctx, http_request&& req, reply_channel channel) {
   std::string allow;
   for (auto& r : routes()) {
     if (!matches(r, segments, params)) continue;
+    if (ctx.metrics_only && r.handler != metrics) continue;
     if (r.method != req.method()) {
       if (!allow.empty()) allow += ", ";
       allow += std::string(http::to_string(r.method));
@@ -219,8 +230,8 @@ void route(edge_context& ctx, http_request&& req, reply_channel channel) {
     }
     auto query = qmark == std::string_view::npos ? std::map<std::string, std::string>{}
                                                  : parse_query(target.substr(qmark + 1));
-    route_call call{ctx,          std::move(req), params, std::move(query), channel.respond,
-                    channel.post, channel.stream};
+    route_call call{ctx,          std::move(req), params,      std::move(query), channel.respond,
+                    channel.post, channel.stream, channel.info};
     if (r.who == route_entry::admin) return run_admin(call, r.handler);
     return r.handler(call);
   }

@@ -9,6 +9,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,16 +27,24 @@ using chunk_source = std::function<bool(std::string& chunk)>;
 using stream_fn = std::function<void(http_response head, chunk_source next)>;
 
 // How a handler answers: exactly one of respond or stream, once.
+// What the access log says of a request; handlers fill in the tenant once it is known.
+struct request_info {
+  std::string request_id;
+  std::string tenant;
+};
+
 struct reply_channel {
   respond_fn respond;
   post_fn post;
   stream_fn stream;
+  std::shared_ptr<request_info> info;
 };
 
 struct edge_context {
   const config& cfg;
   node& n;
   std::string admin_token_hash;  // SHA-256 of the admin token
+  bool metrics_only = false;     // the internal metrics listener: /metrics and nothing else
 };
 
 void route(edge_context& ctx, http_request&& req, reply_channel channel);

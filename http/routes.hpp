@@ -18,6 +18,7 @@ struct route_call {
   respond_fn respond;
   post_fn post;
   stream_fn stream;
+  std::shared_ptr<request_info> info;  // set info->tenant once the caller is known
 };
 
 // The caller's tenant credential from Authorization: Bearer or X-API-Key (or X-Tenant-ID in

@@ -42,9 +42,12 @@ std::string ambiguous_framing(const http::request_parser<http::string_body>& par
 
 class session : public std::enable_shared_from_this<session> {
  public:
-  session(tcp::socket&& socket, edge_context& ctx, std::atomic<int>& open)
-      : stream_(std::move(socket)), ctx_(ctx), open_(open) {}
-  ~session() { open_.fetch_sub(1); }
+  session(tcp::socket&& socket, edge_context& ctx, std::atomic<int>& open, std::atomic<int>& busy)
+      : stream_(std::move(socket)), ctx_(ctx), open_(open), busy_(busy) {}
+  ~session() {
+    end_request(0);
+    open_.fetch_sub(1);
+  }
 
   void start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
@@ -92,8 +95,10 @@ class session : public std::enable_shared_from_this<session> {
     stream_.expires_never();
     auto req = parser_->release();
     keep_alive_ = req.keep_alive();
+    begin_request(req);
     auto self = shared_from_this();
     reply_channel channel;
+    channel.info = info_;
     channel.respond = [self](http_response res) {
       net::post(self->stream_.get_executor(),
                 [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
@@ -109,13 +114,56 @@ class session : public std::enable_shared_from_this<session> {
     route(ctx_, std::move(req), std::move(channel));
   }
 
+  void begin_request(const http_request& req) {
+    busy_.fetch_add(1);
+    in_request_ = true;
+    started_ = std::chrono::steady_clock::now();
+    method_ = std::string(req.method_string());
+    auto target = req.target();
+    path_ = std::string(target.substr(0, target.find('?')));  // the query may hold a key
+    info_ = std::make_shared<request_info>();
+    auto given = req["X-Request-ID"];
+    info_->request_id =
+        !given.empty() && given.size() <= 128 ? std::string(given) : next_request_id();
+  }
+
+  // The reply went out (or the connection ended): one access-log line. status 0: no reply.
+  void end_request(int status) {
+    if (!in_request_) return;
+    in_request_ = false;
+    busy_.fetch_sub(1);
+    if (!ctx_.cfg.access_log) return;
+    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
+                  .count();
+    char duration[32];
+    std::snprintf(duration, sizeof duration, "%.3f", ms);
+    log_fields fields = {{"request_id", info_->request_id},
+                         {"method", method_},
+                         {"path", path_},
+                         {"status", std::to_string(status)},
+                         {"duration_ms", duration}};
+    if (!info_->tenant.empty()) fields.emplace_back("tenant", info_->tenant);
+    log_info("request", fields);
+  }
+
+  static std::string next_request_id() {
+    static const std::string prefix = random_hex(4);
+    static std::atomic<std::uint64_t> counter{0};
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%016llx",
+                  static_cast<unsigned long long>(counter.fetch_add(1)));
+    return prefix + buf;
+  }
+
   void write(http_response&& res) {
+    if (info_) res.set("X-Request-ID", info_->request_id);
     res.keep_alive(keep_alive_ && !closing_);
     res.prepare_payload();
     auto owned = std::make_shared<http_response>(std::move(res));
     stream_.expires_after(std::chrono::milliseconds(ctx_.cfg.read_timeout_ms));
     http::async_write(stream_, *owned,
                       [self = shared_from_this(), owned](beast::error_code ec, std::size_t) {
+                        self->end_request(owned->result_int());
                         if (ec || !owned->keep_alive()) return self->close();
                         self->read_header();
                       });
@@ -126,6 +174,8 @@ class session : public std::enable_shared_from_this<session> {
     for (auto& field : head_in) head->set(field.name_string(), field.value());
     head->chunked(true);
     head->keep_alive(keep_alive_);
+    if (info_) head->set("X-Request-ID", info_->request_id);
+    stream_status_ = head->result_int();
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
     stream_.expires_after(std::chrono::milliseconds(ctx_.cfg.read_timeout_ms));
     http::async_write_header(
@@ -156,6 +206,7 @@ class session : public std::enable_shared_from_this<session> {
   void write_last_chunk() {
     net::async_write(stream_, http::make_chunk_last(),
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->end_request(self->stream_status_);
                        if (ec || !self->keep_alive_) return self->close();
                        self->read_header();
                      });
@@ -178,6 +229,12 @@ class session : public std::enable_shared_from_this<session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   edge_context& ctx_;
   std::atomic<int>& open_;
+  std::atomic<int>& busy_;  // requests being handled, node-wide (graceful shutdown waits on it)
+  bool in_request_ = false;
+  std::chrono::steady_clock::time_point started_;
+  std::string method_, path_;
+  std::shared_ptr<request_info> info_;
+  unsigned stream_status_ = 200;
   bool keep_alive_ = true;
   bool closing_ = false;
 };
@@ -191,9 +248,12 @@ struct http_server::impl {
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
   std::atomic<int> open_connections{0};
+  std::atomic<int> busy_requests{0};
 
-  impl(const config& c, node& n, std::string token_hash)
-      : cfg(c), ctx{c, n, std::move(token_hash)}, ioc(c.io_threads) {}
+  impl(const config& c, node& n, std::string token_hash, bool metrics_only)
+      : cfg(c),
+        ctx{c, n, std::move(token_hash), metrics_only},
+        ioc(metrics_only ? 1 : c.io_threads) {}
 
   void accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
@@ -203,7 +263,8 @@ struct http_server::impl {
           open_connections.fetch_sub(1);
           refuse(std::move(socket));
         } else {
-          std::make_shared<session>(std::move(socket), ctx, open_connections)->start();
+          std::make_shared<session>(std::move(socket), ctx, open_connections, busy_requests)
+              ->start();
         }
       }
       accept();
@@ -231,16 +292,16 @@ http_server::~http_server() {
 }
 
 std::unique_ptr<http_server> http_server::start(const config& cfg, node& n,
-                                                const std::string& admin_token,
-                                                std::string& error) {
-  auto p = std::make_unique<impl>(cfg, n, sha256(admin_token));
+                                                const std::string& admin_token, std::string& error,
+                                                const std::string& listen, bool metrics_only) {
+  auto p = std::make_unique<impl>(cfg, n, sha256(admin_token), metrics_only);
   std::string host;
   unsigned short port = 0;
-  split_host_port(cfg.listen, host, port);
+  split_host_port(listen, host, port);
   beast::error_code ec;
   auto address = net::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
   if (ec) {
-    error = "listen: bad address " + host;
+    error = "cannot listen on " + listen + ": bad address " + host;
     return nullptr;
   }
   tcp::endpoint endpoint(address, port);
@@ -249,11 +310,11 @@ std::unique_ptr<http_server> http_server::start(const config& cfg, node& n,
   if (!ec) p->acceptor.bind(endpoint, ec);
   if (!ec) p->acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    error = "listen: cannot listen on " + cfg.listen + ": " + ec.message();
+    error = "cannot listen on " + listen + ": " + ec.message();
     return nullptr;
   }
   p->accept();
-  for (int i = 0; i < cfg.io_threads; ++i)
+  for (int i = 0; i < (metrics_only ? 1 : cfg.io_threads); ++i)
     p->threads.emplace_back([raw = p.get()] { raw->ioc.run(); });
   return std::unique_ptr<http_server>(new http_server(std::move(p)));
 }
@@ -264,6 +325,22 @@ unsigned short http_server::port() const {
 
 void http_server::stop() {
   impl_->ioc.stop();
+}
+
+void http_server::stop_accepting() {
+  net::post(impl_->ioc, [raw = impl_.get()] {
+    beast::error_code ignored;
+    raw->acceptor.close(ignored);
+  });
+}
+
+bool http_server::wait_until_idle(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (impl_->busy_requests.load() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 void http_server::wait() {

@@ -105,6 +105,14 @@ std::error_code lmdb_env::commit(txn_ptr txn) {
   return rc == 0 ? std::error_code() : lmdb_error(rc);
 }
 
+std::pair<std::uint64_t, std::uint64_t> lmdb_env::usage() const {
+  MDB_envinfo info;
+  MDB_stat stat;
+  mdb_env_info(env_, &info);
+  mdb_env_stat(env_, &stat);
+  return {(info.me_last_pgno + 1) * static_cast<std::uint64_t>(stat.ms_psize), info.me_mapsize};
+}
+
 std::error_code lmdb_env::grow() {
   std::unique_lock<std::shared_mutex> lock(resize_mutex_);
   int rc = mdb_env_set_mapsize(env_, map_size_ * 2);

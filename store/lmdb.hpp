@@ -56,6 +56,8 @@ class lmdb_env {
   txn_ptr begin_write(std::error_code& ec);
   // Consumes the txn: LMDB frees it even when the commit fails.
   std::error_code commit(txn_ptr txn);
+  // Bytes of the map in use, and the map's size.
+  std::pair<std::uint64_t, std::uint64_t> usage() const;
   // Doubles the map; call with no write txn open. Waits for readers to finish.
   std::error_code grow();
 

@@ -25,6 +25,7 @@ class sluice_process {
   // (it is then left to kill() or the destructor).
   int stop_within(int timeout_ms);
   bool running() const { return pid_ > 0; }
+  int pid() const { return pid_; }
 
   unsigned short port() const { return port_; }
   const std::string& data_dir() const { return data_dir_; }
