@@ -246,6 +246,9 @@ struct http_server::impl {
   edge_context ctx;
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
+  // Sessions waiting for an actor's reply have no operation pending on the io_context; without
+  // this guard run() would return once the acceptor closes, and their replies would never go out.
+  net::executor_work_guard<net::io_context::executor_type> keep_running = net::make_work_guard(ioc);
   std::vector<std::thread> threads;
   std::atomic<int> open_connections{0};
   std::atomic<int> busy_requests{0};
@@ -324,6 +327,7 @@ unsigned short http_server::port() const {
 }
 
 void http_server::stop() {
+  impl_->keep_running.reset();
   impl_->ioc.stop();
 }
 
@@ -338,6 +342,7 @@ bool http_server::wait_until_idle(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (impl_->busy_requests.load() > 0) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
+
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return true;
