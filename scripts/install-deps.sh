@@ -9,6 +9,8 @@ packages=(
   prometheus-cpp-dev catch2 libtomlplusplus-dev libcli11-dev libspdlog-dev
   libssl-dev zlib1g-dev libsimdjson-dev
   curl wrk procps
+  # deploy checks and the scrape test: prometheus + promtool, systemd-analyze, jq
+  prometheus systemd jq
 )
 
 missing=()
@@ -29,3 +31,22 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# The prometheus package ships a system service that would scrape itself on :9090. Tests start
+# their own prometheus on a free loopback port, so the system one must neither run nor come back
+# at boot. (In a container without systemd as init, policy-rc.d usually kept it from starting.)
+if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+  if [ -d /run/systemd/system ]; then
+    systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  else
+    systemctl disable prometheus.service >/dev/null 2>&1 || true
+    if [ -x /etc/init.d/prometheus ]; then
+      /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+      update-rc.d prometheus disable >/dev/null 2>&1 || true
+    fi
+  fi
+  # Whatever started it: a daemon owned by the prometheus user is the packaged service.
+  if pids=$(pgrep -u prometheus -x prometheus); then
+    kill $pids || true
+  fi
+fi
