@@ -24,6 +24,8 @@ using limit_atom = caf::atom_constant<caf::atom("limit")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 
 // A callback that is called exactly once: by `deliver`, or with `fallback` when the last
 // holder drops it unanswered (an actor died holding the job). No request is left hanging.
@@ -117,18 +119,22 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::admin_job)
 
 namespace sluice {
 
-using tenant_actor =
-    caf::typed_actor<caf::reacts_to<ingest_atom, ingest_job>,    // rate limit, then hand to the
-                                                                 // writer
-                     caf::reacts_to<writer_atom, writer_actor>,  // the shard's writer was restarted
-                     caf::reacts_to<limit_atom, rate_limit>>;    // PATCH changed the rate limit
-
 using directory_actor =
     caf::typed_actor<caf::reacts_to<ingest_atom, ingest_job>,  // authenticate, route to tenant
                                                                // actor
                      caf::reacts_to<auth_atom, auth_job>,      // authenticate only (read routes)
                      caf::reacts_to<admin_atom, admin_job>,    // tenant and key administration
-                     caf::reacts_to<writer_atom, int, writer_actor>>;  // shard N has a new writer
+                     caf::reacts_to<writer_atom, int, writer_actor>,  // shard N has a new writer
+                     caf::reacts_to<passivate_atom, std::string>>;  // an idle tenant actor asks to
+                                                                    // go
+
+using tenant_actor =
+    caf::typed_actor<caf::reacts_to<ingest_atom, ingest_job>,    // rate limit, then hand to the
+                                                                 // writer
+                     caf::reacts_to<writer_atom, writer_actor>,  // the shard's writer was restarted
+                     caf::reacts_to<limit_atom, rate_limit>,     // PATCH changed the rate limit
+                     caf::reacts_to<idle_atom>,                  // timer: idle long enough to go?
+                     caf::reacts_to<passivate_atom>>;  // the directory no longer routes here
 
 // Registers the inspectable message types with the actor system.
 void register_messages(caf::actor_system_config& cfg);

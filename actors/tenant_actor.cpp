@@ -27,20 +27,34 @@ node_error rate_limited(const tenant_state& st, std::size_t wanted) {
   return e;
 }
 
+// How long the tenant must be idle before it is passivated: the configured idle time, and at
+// least the time the bucket needs to refill (so the next actor may start with a full bucket).
+std::chrono::steady_clock::duration idle_period(const tenant_state& st) {
+  double refill_sec = st.record.limit.burst / st.record.limit.events_per_sec;
+  double sec = std::max<double>(st.node->cfg.tenant_idle_sec, std::ceil(refill_sec));
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(std::min(sec, 86400.0)));
+}
+
 }  // namespace
 
 tenant_actor::behavior_type tenant_actor_behavior(tenant_actor::stateful_pointer<tenant_state> self,
                                                   tenant_record record, writer_actor writer,
-                                                  const node_context* node) {
+                                                  const node_context* node,
+                                                  directory_actor directory) {
   auto& st = self->state;
   st.record = std::move(record);
   st.writer = std::move(writer);
   st.node = node;
   st.tokens = st.record.limit.burst;
   st.refilled_at = std::chrono::steady_clock::now();
+  st.directory = std::move(directory);
+  st.last_active = st.refilled_at;
+  self->delayed_send(self, idle_period(st), idle_atom::value);
   return {
       [=](ingest_atom, ingest_job& job) {
         auto& st = self->state;
+        st.last_active = std::chrono::steady_clock::now();
         auto& metrics = st.node->metrics;
         auto n = job.events.size();
         ingest_reply refused;
@@ -62,8 +76,10 @@ tenant_actor::behavior_type tenant_actor_behavior(tenant_actor::stateful_pointer
         auto reply = job.reply;
         auto tenant = st.record.id;
         auto finished = [=] {
-          self->state.inflight -= n;
-          self->state.node->metrics.queue_depth(tenant, static_cast<double>(self->state.inflight));
+          auto& st = self->state;
+          st.inflight -= n;
+          st.node->metrics.queue_depth(tenant, static_cast<double>(st.inflight));
+          if (st.passivating && st.inflight == 0) self->quit();
         };
         // Enqueue at the writer before answering ack=received, so a graceful shutdown that
         // drains the writers after the last reply also commits this write.
@@ -101,6 +117,21 @@ tenant_actor::behavior_type tenant_actor_behavior(tenant_actor::stateful_pointer
         if (!job.durable) reply->deliver(ingest_reply{tenant, std::nullopt, true, {}});
       },
       [=](writer_atom, writer_actor& w) { self->state.writer = std::move(w); },
+      [=](idle_atom) {
+        auto& st = self->state;
+        if (st.passivating) return;
+        auto idle_for = std::chrono::steady_clock::now() - st.last_active;
+        if (st.inflight == 0 && idle_for >= idle_period(st)) {
+          self->send(st.directory, passivate_atom::value, st.record.id);
+          return;  // the directory answers with passivate_atom
+        }
+        self->delayed_send(self, idle_period(st), idle_atom::value);
+      },
+      [=](passivate_atom) {
+        auto& st = self->state;
+        st.passivating = true;
+        if (st.inflight == 0) self->quit();
+      },
       [=](limit_atom, rate_limit& limit) {
         auto& st = self->state;
         refill(st);

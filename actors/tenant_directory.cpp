@@ -61,9 +61,11 @@ tenant_actor actor_for(self_ptr self, const tenant_record& t) {
   auto& st = self->state;
   auto found = st.actors.find(t.id);
   if (found != st.actors.end()) return found->second;
-  auto a = self->spawn<caf::lazy_init>(tenant_actor_behavior, t, st.writers.at(t.shard), st.node);
+  auto a = self->spawn<caf::lazy_init>(tenant_actor_behavior, t, st.writers.at(t.shard), st.node,
+                                       caf::actor_cast<directory_actor>(self));
   self->monitor(a);
   st.actors.emplace(t.id, a);
+  st.node->metrics.tenant_actors(st.actors.size());
   return a;
 }
 
@@ -145,6 +147,7 @@ void run_admin(self_ptr self, admin_job& job) {
       if (auto a = st.actors.find(id); a != st.actors.end()) {
         self->send_exit(a->second, caf::exit_reason::user_shutdown);
         st.actors.erase(a);
+        st.node->metrics.tenant_actors(st.actors.size());
       }
       auto reply = job.reply;
       self->request(st.writers.at(shard), std::chrono::seconds(60), purge_atom::value, id)
@@ -190,6 +193,7 @@ directory_actor::behavior_type tenant_directory(self_ptr self, std::shared_ptr<c
     for (auto a = actors.begin(); a != actors.end(); ++a)
       if (a->second.address() == msg.source) {
         actors.erase(a);
+        self->state.node->metrics.tenant_actors(actors.size());
         break;
       }
   });
@@ -208,6 +212,17 @@ directory_actor::behavior_type tenant_directory(self_ptr self, std::shared_ptr<c
         job.reply->deliver(t ? std::optional<tenant_record>(*t) : std::nullopt);
       },
       [=](admin_atom, admin_job& job) { run_admin(self, job); },
+      [=](passivate_atom, const std::string& id) {
+        // Stop routing to it first; jobs sent before this reach it before the confirmation.
+        auto sender = caf::actor_cast<tenant_actor>(self->current_sender());
+        auto& actors = self->state.actors;
+        if (auto a = actors.find(id); a != actors.end() && a->second == sender) {
+          self->demonitor(sender.address());
+          actors.erase(a);
+          self->state.node->metrics.tenant_actors(actors.size());
+        }
+        if (sender) self->send(sender, passivate_atom::value);
+      },
       [=](writer_atom, int shard, writer_actor& w) {
         auto& st = self->state;
         st.writers.at(shard) = w;

@@ -37,6 +37,7 @@ std::vector<option> options_of(config& c) {
       {"max_inflight_per_tenant", &c.max_inflight_per_tenant},
       {"max_inflight_per_shard", &c.max_inflight_per_shard},
       {"max_commit_events", &c.max_commit_events},
+      {"tenant_idle_sec", &c.tenant_idle_sec},
       {"fair_scheduling", &c.fair_scheduling},
       {"fair_quantum_events", &c.fair_quantum_events},
       {"rate_limit.events_per_sec", &c.default_rate_limit.events_per_sec},
@@ -207,6 +208,7 @@ std::vector<std::string> validate(const config& c) {
   check(c.idle_timeout_ms >= 100, "idle_timeout_ms", "must be at least 100");
   check(c.max_inflight_per_tenant >= 1, "max_inflight_per_tenant", "must be at least 1");
   check(c.max_inflight_per_shard >= 1, "max_inflight_per_shard", "must be at least 1");
+  check(c.tenant_idle_sec >= 1, "tenant_idle_sec", "must be at least 1");
   check(c.fair_quantum_events >= 1, "fair_quantum_events", "must be at least 1");
   check(c.max_commit_events >= 1, "max_commit_events", "must be at least 1");
   check(c.metrics_listen.empty() || split_host_port(c.metrics_listen, host, port), "metrics.listen",

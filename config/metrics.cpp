@@ -129,6 +129,12 @@ struct node_metrics::impl {
                                      .Name("sluice_tenant_queue_events")
                                      .Help("Events of the tenant waiting to be stored.")
                                      .Register(*registry);
+  pm::Gauge& live_tenant_actors =
+      pm::BuildGauge()
+          .Name("sluice_tenant_actors")
+          .Help("Tenant actors alive; idle tenants are passivated and cost none.")
+          .Register(*registry)
+          .Add({});
   pm::Family<pm::Histogram>& commit_seconds =
       pm::BuildHistogram()
           .Name("sluice_shard_commit_duration_seconds")
@@ -273,6 +279,10 @@ void node_metrics::forget_tenant(std::string_view tenant) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   auto found = impl_->tenants.find(std::string(tenant));
   if (found != impl_->tenants.end()) impl_->remove(found);
+}
+
+void node_metrics::tenant_actors(std::size_t live) {
+  impl_->live_tenant_actors.Set(static_cast<double>(live));
 }
 
 void node_metrics::commit(int shard, double seconds, std::size_t events) {

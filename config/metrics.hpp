@@ -26,6 +26,7 @@ class node_metrics {
   void ingest_latency(std::string_view tenant, double seconds);
   void queue_depth(std::string_view tenant, double events);
   void forget_tenant(std::string_view tenant);
+  void tenant_actors(std::size_t live);
 
   void commit(int shard, double seconds, std::size_t events);
   void commit_failed(int shard);

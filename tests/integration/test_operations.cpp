@@ -144,3 +144,31 @@ TEST_CASE("operations: readyz turns 503 as soon as SIGTERM arrives", "[integrati
   CHECK(s.get("/healthz").status == 200);  // still serving during the grace period
   CHECK(s.stop() == 0);
 }
+
+TEST_CASE("operations: an idle tenant actor is passivated and revived with a correct bucket", "[integration]") {
+  sluice_process s(std::map<std::string, std::string>{{"SLUICE_TENANT_IDLE_SEC", "1"}});
+  auto key = s.create_tenant("acme", 1, 2);  // 1 event/s, burst 2: the bucket refills in 2 s
+  auto live = [&] { return metric(s.get("/metrics").body, "sluice_tenant_actors"); };
+  auto send = [&](const std::string& id) {
+    return s.post("/v1/events", R"({"event_type":"x","timestamp":"2026-01-01T00:00:00Z","event_id":")" + id + "\"}", key)
+        .status;
+  };
+  CHECK(live() == 0);
+  CHECK(send("e1") == 201);
+  CHECK(send("e2") == 201);
+  CHECK(send("e3") == 429);  // bucket empty
+  CHECK(live() == 1);
+  // Passivated once idle for max(tenant_idle_sec, refill time) = 2 s; the timer checks every 2 s.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (live() != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  REQUIRE(live() == 0);
+  // Revived on the next request with a full bucket (2), which is what 2 s of refill gives.
+  CHECK(send("e4") == 201);
+  CHECK(send("e5") == 201);
+  CHECK(send("e6") == 429);
+  CHECK(live() == 1);
+  auto page = json::parse(s.get("/v1/events", key).body);
+  REQUIRE(page["events"].size() == 4);
+  CHECK(page["events"][3]["seq"] == 4);  // seq continues across passivation
+}
