@@ -15,6 +15,18 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+namespace {
+
+// Connects with one deadline for the whole exchange; throws on failure.
+void connect(beast::tcp_stream& stream, const std::string& host, unsigned short port,
+             int timeout_ms) {
+  stream.expires_after(std::chrono::milliseconds(timeout_ms));
+  tcp::resolver resolver(stream.get_executor());
+  stream.connect(resolver.resolve(host, std::to_string(port)));
+}
+
+}  // namespace
+
 client_response http_call(const std::string& host, unsigned short port, const std::string& method,
                           const std::string& target,
                           const std::vector<std::pair<std::string, std::string>>& headers,
@@ -23,9 +35,7 @@ client_response http_call(const std::string& host, unsigned short port, const st
   try {
     net::io_context ioc;
     beast::tcp_stream stream(ioc);
-    stream.expires_after(std::chrono::milliseconds(timeout_ms));
-    tcp::resolver resolver(ioc);
-    stream.connect(resolver.resolve(host, std::to_string(port)));
+    connect(stream, host, port, timeout_ms);
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, host);
     for (auto& [name, value] : headers) req.set(name, value);
@@ -60,9 +70,7 @@ std::string raw_exchange(const std::string& host, unsigned short port, const std
   try {
     net::io_context ioc;
     beast::tcp_stream stream(ioc);
-    stream.expires_after(std::chrono::milliseconds(timeout_ms));
-    tcp::resolver resolver(ioc);
-    stream.connect(resolver.resolve(host, std::to_string(port)));
+    connect(stream, host, port, timeout_ms);
     net::write(stream.socket(), net::buffer(bytes));
     char chunk[4096];
     for (;;) {

@@ -87,8 +87,15 @@ http_response store_failure(const std::error_code& ec) {
   return error_response(503, "unavailable", "store read failed: " + ec.message());
 }
 
-std::string iso(std::int64_t us) {
-  return format_timestamp(us);
+// {"type": count, ...}
+void append_counts(std::string& out, const std::map<std::string, std::uint64_t>& counts) {
+  out += '{';
+  for (auto& [type, count] : counts) {
+    if (out.back() != '{') out += ',';
+    append_json_string(out, type);
+    out += ':' + std::to_string(count);
+  }
+  out += '}';
 }
 
 }  // namespace
@@ -147,15 +154,9 @@ void get_stats(route_call& call) {
     std::error_code ec;
     auto stats = stats_events(n.store(t.shard), t.id, from, to, ec);
     if (ec) return respond(store_failure(ec));
-    std::string out = "{\"total\":" + std::to_string(stats.total) + ",\"by_type\":{";
-    bool first = true;
-    for (auto& [type, count] : stats.by_type) {
-      if (!first) out += ',';
-      first = false;
-      append_json_string(out, type);
-      out += ':' + std::to_string(count);
-    }
-    respond(json_response(200, out + "}}"));
+    std::string out = "{\"total\":" + std::to_string(stats.total) + ",\"by_type\":";
+    append_counts(out, stats.by_type);
+    respond(json_response(200, out + "}"));
   });
 }
 
@@ -189,17 +190,11 @@ void get_session(route_call& call) {
     if (!s) return respond(error_response(404, "not_found", "no session with this session_id"));
     std::string out = "{\"session_id\":";
     append_json_string(out, id);
-    out += ",\"first_seen\":\"" + iso(s->first_seen_us) + "\",\"last_seen\":\"" +
-           iso(s->last_seen_us) + "\",\"event_count\":" + std::to_string(s->event_count) +
-           ",\"event_types\":{";
-    bool first = true;
-    for (auto& [type, count] : s->event_types) {
-      if (!first) out += ',';
-      first = false;
-      append_json_string(out, type);
-      out += ':' + std::to_string(count);
-    }
-    respond(json_response(200, out + "}}"));
+    out += ",\"first_seen\":\"" + format_timestamp(s->first_seen_us) + "\",\"last_seen\":\"" +
+           format_timestamp(s->last_seen_us) +
+           "\",\"event_count\":" + std::to_string(s->event_count) + ",\"event_types\":";
+    append_counts(out, s->event_types);
+    respond(json_response(200, out + "}"));
   });
 }
 
