@@ -61,7 +61,8 @@ struct write_batch {
 };
 
 struct write_result {
-  int status = 0;  // 0: committed; otherwise the HTTP status to answer (503)
+  int status = 0;   // 0: committed; otherwise the HTTP status to answer (503)
+  std::string code;  // the error code: overloaded (queue full) or unavailable (store failed)
   std::string reason;
   std::vector<event_outcome> outcomes;
 };
@@ -81,7 +82,7 @@ typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_result& x) {
-  return f(caf::meta::type_name("write_result"), x.status, x.reason, x.outcomes);
+  return f(caf::meta::type_name("write_result"), x.status, x.code, x.reason, x.outcomes);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, rate_limit& x) {

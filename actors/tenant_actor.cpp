@@ -91,7 +91,7 @@ tenant_actor::behavior_type tenant_actor_behavior(tenant_actor::stateful_pointer
                   ingest_reply r;
                   r.tenant = tenant;
                   if (result.status != 0) {
-                    r.error = node_error{result.status, "unavailable", result.reason, 1, {}};
+                    r.error = node_error{result.status, result.code, result.reason, 1, {}};
                   } else {
                     std::uint64_t duplicates = 0;
                     for (auto& o : result.outcomes) duplicates += o.duplicate;

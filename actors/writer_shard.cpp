@@ -43,7 +43,7 @@ void flush(writer_actor::stateful_pointer<writer_state> self) {
   if (ec) {
     st.node->health.set_store_failure("store cannot commit: " + ec.message());
     for (auto& p : taken)
-      p.promise.deliver(write_result{503, "store unavailable: " + ec.message(), {}});
+      p.promise.deliver(write_result{503, "unavailable", "store unavailable: " + ec.message(), {}});
   } else {
     st.node->health.clear_store_failure();
     std::size_t next = 0;
@@ -77,7 +77,7 @@ writer_actor::behavior_type writer_shard(writer_actor::stateful_pointer<writer_s
         auto& st = self->state;
         if (st.queue.events() + batch.events.size() >
             static_cast<std::size_t>(st.node->cfg.max_inflight_per_shard))
-          return write_result{503, "writer shard queue is full", {}};
+          return write_result{503, "overloaded", "writer shard queue is full; retry", {}};
         auto promise = self->make_response_promise<write_result>();
         auto tenant = batch.tenant;
         auto size = batch.events.size();
