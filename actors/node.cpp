@@ -81,6 +81,11 @@ std::unique_ptr<node> node::start(const config& cfg, std::string& error) {
   }
 
   register_messages(p->system_cfg);
+  // One scheduler thread that blocks when idle: the io thread(s), the detached writer shards and
+  // this worker share 2 cores; polling workers and work stealing cost more in thread wake-ups
+  // than they gain.
+  p->system_cfg.set("scheduler.policy", caf::atom("sharing"));
+  p->system_cfg.set("scheduler.max-threads", static_cast<std::size_t>(1));
   p->system = std::make_unique<caf::actor_system>(p->system_cfg);
   auto* raw = p.get();
   p->supervisor =
