@@ -1,6 +1,7 @@
 // The tenant directory: owns the catalog (tenants and key hashes), authenticates every request,
 // spawns tenant actors on demand and routes ingest jobs to them, and runs tenant administration.
-// Runs detached: catalog writes fsync, and they are rare.
+// Runs on the scheduler: catalog writes fsync, but they are rare admin operations, and a detached
+// thread cost a wake-up on every request.
 #pragma once
 
 #include "actors/protocol.hpp"
