@@ -32,7 +32,7 @@
 #                           with other sessions' compiles, -10 keeps them from halving the CPU the
 #                           benchmark gets. Only processes started by run.sh are affected.
 #       --budget SECS       skip remaining runs once measuring has taken this long (default 270;
-#                           the default plan takes ~2.5 min; build and load wait come on top)
+#                           one round takes ~1 min 45 s; build and load wait come on top)
 #       --no-build          do not run cmake --build
 #       --keep              keep the temp dir (logs, LMDB data) for inspection
 #   -h, --help
@@ -140,7 +140,8 @@ trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------------------ build
 if [ "$BUILD" = 1 ]; then
-  if ! cmake --build "$BUILD_DIR" --target help 2>/dev/null | grep -q bare_server; then
+  targets=$(cmake --build "$BUILD_DIR" --target help 2>/dev/null || true)
+  if ! grep -q bare_server <<<"$targets"; then
     log "configuring $BUILD_DIR (bare_server target not known yet)"
     cmake -S . -B "$BUILD_DIR" >/dev/null
   fi
@@ -157,7 +158,8 @@ done
 [ -x "$SLUICE_BIN" ] && [ -x "$BARE_BIN" ] || { echo "run.sh: binaries missing in $BUILD_DIR" >&2; exit 1; }
 # Run private copies: the build dir is shared, and a relink mid-run must not change what we measure.
 cp "$SLUICE_BIN" "$TMP/sluice" && cp "$BARE_BIN" "$TMP/bare_server"
-log "measuring $SLUICE_BIN (built $(date -r "$SLUICE_BIN" +%H:%M:%S)) and $BARE_BIN"
+SLUICE_BUILT=$(date -r "$SLUICE_BIN" +%H:%M:%S)
+log "measuring $SLUICE_BIN (built $SLUICE_BUILT) and $BARE_BIN"
 SLUICE_BIN="$TMP/sluice"
 BARE_BIN="$TMP/bare_server"
 
@@ -243,9 +245,8 @@ create_tenant() {
   log "tenant bench created"
 }
 
-# SIGTERM, then SIGKILL after 5 s. Sluice's graceful stop currently takes ~30 s after the last
-# durable write (tenant actors stay alive until their 30 s writer-request timeouts expire), so
-# the stored-event count is taken from LMDB *before* stopping, not after.
+# SIGTERM, then SIGKILL after 5 s (a graceful stop takes ~1 s). The stored-event count is taken
+# from LMDB before stopping, so it does not depend on how the stop goes.
 stop_sluice() {
   [ -n "$SLUICE_PID" ] || return 0
   kill -TERM "$SLUICE_PID" 2>/dev/null || true
@@ -391,7 +392,8 @@ echo
 echo "$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)); wrk -t$WRK_THREADS, ${DURATION}s per run, best of $REPEAT round(s);" \
   "nice $NICE; bare_server io threads $BARE_THREADS; sluice io_threads ${IO_THREADS:-${SLUICE_IO_THREADS:-1}}, shards ${SHARDS:-${SLUICE_SHARDS:-2}};" \
   "batch $BATCH events (connections $BATCH_CONNECTIONS); load average before $LOAD_BEFORE, after $LOAD_AFTER;" \
-  "source $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') with $(git -C "$ROOT" status --porcelain 2>/dev/null | wc -l) uncommitted paths."
+  "sluice binary built $SLUICE_BUILT; source tree at $(git -C "$ROOT" log -1 --format='%h (committed %cd)' --date=format:%H:%M:%S 2>/dev/null || echo '?')" \
+  "with $(git -C "$ROOT" status --porcelain 2>/dev/null | wc -l) uncommitted paths (a binary older than the commit may not contain it)."
 echo
 echo "| scenario | conns | requests/s | events/s | p50 | p99 | errors | server CPU (cores) | server CPU µs/event |"
 echo "|---|---:|---:|---:|---:|---:|---|---:|---:|"
