@@ -30,11 +30,10 @@ struct config {
   int idle_timeout_ms = 60000;                     // keep-alive connection with no request
   int max_inflight_per_tenant = 20000;             // events queued for one tenant; more get 429
   int max_inflight_per_shard = 100000;  // events queued at one writer shard; more get 503
-  int max_commit_events = 20000;
-  int tenant_idle_sec = 60;     // an idle tenant actor is passivated after this long
-  bool fair_scheduling = true;  // deficit round-robin over tenants at the writer shards
-  int fair_quantum_events =
-      1000;  // events a tenant may add to each commit        // events in one group commit
+  int max_commit_events = 20000;        // events in one group commit
+  int tenant_idle_sec = 60;             // an idle tenant actor is passivated after this long
+  bool fair_scheduling = true;          // deficit round-robin over tenants at the writer shards
+  int fair_quantum_events = 1000;       // events a tenant may add to each commit
   rate_limit default_rate_limit;    // for tenants created without one
   std::string log_level = "info";   // debug, info, warn, error
   bool access_log = true;           // one log line per request
