@@ -26,16 +26,19 @@ struct node::impl {
   std::unique_ptr<caf::actor_system> system;
   node_health health;
   node_metrics metrics;
-  node_context context{cfg, health, metrics};
+  faults injected;
+  std::unique_ptr<dead_letter_store> dead_letters;
+  node_context context{cfg, health, metrics, injected, *dead_letters};
   std::vector<std::shared_ptr<shard_store>> stores;
   caf::actor supervisor;
   std::mutex directory_mutex;
   directory_actor directory;
 
-  explicit impl(const config& c)
+  impl(const config& c, std::unique_ptr<dead_letter_store> letters)
       : cfg(c),
         metrics(c.shards, static_cast<std::size_t>(c.metrics_max_tenants),
-                std::chrono::seconds(c.metrics_idle_sec)) {}
+                std::chrono::seconds(c.metrics_idle_sec)),
+        dead_letters(std::move(letters)) {}
 
   directory_actor current_directory() {
     std::lock_guard<std::mutex> lock(directory_mutex);
@@ -50,8 +53,18 @@ node::~node() {
 }
 
 std::unique_ptr<node> node::start(const config& cfg, std::string& error) {
-  auto p = std::make_unique<impl>(cfg);
   std::error_code ec;
+  auto letters = dead_letter_store::open(cfg.data_dir + "/dead-letters", false, ec);
+  if (!letters) {
+    error = "cannot open " + cfg.data_dir + "/dead-letters: " + ec.message();
+    return nullptr;
+  }
+  auto p = std::make_unique<impl>(cfg, std::move(letters));
+  std::string fault_error;
+  if (!p->injected.parse(cfg.faults, fault_error)) {
+    error = fault_error;
+    return nullptr;
+  }
   auto cat = std::shared_ptr<catalog>(catalog::open(cfg.data_dir + "/catalog", false, ec));
   if (!cat) {
     error = "cannot open " + cfg.data_dir + "/catalog: " + ec.message();

@@ -5,7 +5,9 @@
 
 #include "actors/health.hpp"
 #include "actors/node.hpp"
+#include "config/faults.hpp"
 #include "config/metrics.hpp"
+#include "store/dead_letters.hpp"
 
 #include <caf/all.hpp>
 
@@ -52,6 +54,8 @@ struct node_context {
   const config& cfg;
   node_health& health;
   node_metrics& metrics;
+  faults& injected;                 // test-only fault injection (config `faults`)
+  dead_letter_store& dead_letters;  // work that exhausted its retries
 };
 
 // --- writer shard ---

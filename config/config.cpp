@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include "config/faults.hpp"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -50,6 +52,7 @@ std::vector<option> options_of(config& c) {
       {"shutdown.grace_ms", &c.shutdown_grace_ms},
       {"shutdown.timeout_ms", &c.shutdown_timeout_ms},
       {"trusted_gateway", &c.trusted_gateway},
+      {"faults", &c.faults},
   };
 }
 
@@ -221,6 +224,8 @@ std::vector<std::string> validate(const config& c) {
   check(c.log_level == "debug" || c.log_level == "info" || c.log_level == "warn" ||
             c.log_level == "error",
         "log_level", "must be one of debug, info, warn, error");
+  std::string fault_error;
+  if (!faults().parse(c.faults, fault_error)) errors.push_back(fault_error);
   return errors;
 }
 
