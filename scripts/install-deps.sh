@@ -11,6 +11,8 @@ packages=(
   curl wrk procps
   # deploy checks and the scrape test: prometheus + promtool, systemd-analyze, jq
   prometheus systemd jq
+  # the noisy-neighbour harness's chart (bench/noisy_neighbour.sh)
+  gnuplot-nox
 )
 
 missing=()
