@@ -40,6 +40,9 @@ struct ingest_reply {
   std::optional<node_error> error;
   bool accepted = false;                // ack=received: queued, not yet committed
   std::vector<event_outcome> outcomes;  // ack=durable: one per event, in order
+  // Rate limited: the tenant's bucket holds less than one event for this much longer, so the
+  // edge may refuse the credential's requests itself until then.
+  std::chrono::microseconds bucket_empty_for{0};
 };
 using ingest_callback = std::function<void(ingest_reply)>;
 

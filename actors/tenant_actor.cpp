@@ -63,6 +63,9 @@ tenant_actor::behavior_type tenant_actor_behavior(tenant_actor::stateful_pointer
         if (static_cast<double>(n) > st.tokens) {
           metrics.rate_limited(st.record.id);
           refused.error = rate_limited(st, n);
+          if (st.tokens < 1)
+            refused.bucket_empty_for = std::chrono::microseconds(
+                static_cast<std::int64_t>((1 - st.tokens) / st.record.limit.events_per_sec * 1e6));
           return job.reply->deliver(std::move(refused));
         }
         if (st.inflight + n > static_cast<std::size_t>(st.node->cfg.max_inflight_per_tenant)) {

@@ -9,8 +9,12 @@
 #                                 [--quiet-load L]   (wait up to 10 min for a 1-min load < L)
 #                                 [--max-other-cores C] [--attempts N]  (run a scenario again, up
 #                                 to N times, when other processes used more than C cores in it)
+#                                 [--nice N]  (server and generator in their own session with
+#                                 autogroup nice N, as bench/run.sh: other sessions' compiles
+#                                 then cannot take their CPU; negative needs root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+orig_args=("$@")
 
 BUILD=${BUILD:-build}
 scenarios=bench/scenarios/noisy_neighbour.json
@@ -19,6 +23,7 @@ only=()
 quiet_load=""
 max_other=""
 attempts=1
+nice_level=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
@@ -27,10 +32,19 @@ while [ $# -gt 0 ]; do
     --quiet-load) quiet_load=$2; shift 2 ;;
     --max-other-cores) max_other=$2; shift 2 ;;
     --attempts) attempts=$2; shift 2 ;;
+    --nice) nice_level=$2; shift 2 ;;
     *) echo "usage: $0 [--duration SEC] [--only NAME]... [--scenarios FILE] [--quiet-load L]" >&2
        exit 2 ;;
   esac
 done
+if [ "$nice_level" != 0 ] && [ -z "${NOISY_OWN_SESSION:-}" ]; then
+  export NOISY_OWN_SESSION=1
+  exec setsid --wait bash bench/noisy_neighbour.sh "${orig_args[@]}"
+fi
+if [ "$nice_level" != 0 ]; then
+  echo "$nice_level" > /proc/self/autogroup 2> /dev/null ||
+    echo "noisy_neighbour: could not set the autogroup nice to $nice_level (not root?)" >&2
+fi
 for tool in cmake gnuplot; do
   command -v "$tool" > /dev/null ||
     { echo "noisy_neighbour: $tool is missing; run scripts/install-deps.sh" >&2; exit 1; }

@@ -74,7 +74,13 @@ std::optional<json> json_body(route_call& call) {
 
 void forward(route_call& call, admin_request req) {
   auto respond = call.respond;
-  call.ctx.n.admin(std::move(req), [respond](admin_reply r) {
+  auto* refusals = &call.ctx.refusals;
+  bool changes_limits = req.what != admin_request::op::list_tenants &&
+                        req.what != admin_request::op::create_tenant &&
+                        req.what != admin_request::op::add_key;
+  call.ctx.n.admin(std::move(req), [respond, refusals, changes_limits](admin_reply r) {
+    // A raised limit, a revoked key or a deleted tenant takes effect at once, also at the edge.
+    if (changes_limits) refusals->clear();
     respond(json_response(r.status, std::move(r.body)));
   });
 }

@@ -4,6 +4,7 @@
 
 #include "actors/node.hpp"
 #include "config/config.hpp"
+#include "http/rate_limit_cache.hpp"
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -45,6 +46,7 @@ struct edge_context {
   node& n;
   std::string admin_token_hash;  // SHA-256 of the admin token
   bool metrics_only = false;     // the internal metrics listener: /metrics and nothing else
+  rate_limit_cache refusals;     // tenants whose bucket is empty, refused at the edge
 };
 
 void route(edge_context& ctx, http_request&& req, reply_channel channel);

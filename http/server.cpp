@@ -255,7 +255,7 @@ struct http_server::impl {
 
   impl(const config& c, node& n, std::string token_hash, bool metrics_only)
       : cfg(c),
-        ctx{c, n, std::move(token_hash), metrics_only},
+        ctx{c, n, std::move(token_hash), metrics_only, {}},
         ioc(metrics_only ? 1 : c.io_threads) {}
 
   void accept() {

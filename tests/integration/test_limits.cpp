@@ -70,3 +70,59 @@ TEST_CASE("limits: a saturated writer shard answers 503 with Retry-After and los
   CHECK(read == stored);
   CHECK(page["events"].size() == stored.size());
 }
+
+namespace {
+
+double counter(const std::string& metrics_text, const std::string& series) {
+  auto at = metrics_text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(metrics_text.substr(at + series.size() + 2));
+}
+
+}  // namespace
+
+TEST_CASE("limits: a tenant refused at the edge is counted, and a raised limit or a revoked key "
+          "takes effect at once",
+          "[integration]") {
+  sluice_process s;
+  // One event every 100 s: once the burst is spent the bucket stays empty far longer than the
+  // test, so every later refusal comes from the edge's memory of the first one.
+  s.create_tenant("flood", 0.01, 1);
+  auto added = s.admin("POST", "/v1/admin/tenants/flood/keys");
+  REQUIRE(added.status == 201);
+  auto key_reply = json::parse(added.body);
+  std::string key = key_reply.at("api_key"), key_id = key_reply.at("key_id");
+  auto quiet = s.create_tenant("quiet");
+
+  REQUIRE(s.post("/v1/events", event("first"), key).status == 201);
+  for (int i = 0; i < 5; ++i) {
+    auto refused = s.post("/v1/events", event("r" + std::to_string(i)), key);
+    REQUIRE(refused.status == 429);
+    CHECK(json::parse(refused.body).at("error").at("code") == "rate_limited");
+    CHECK(refused.headers["ratelimit-limit"] == "1");
+    CHECK(refused.headers["ratelimit-remaining"] == "0");
+    CHECK(refused.headers.count("retry-after") == 1);
+  }
+  auto batch = s.post("/v1/events/batch", "[" + event("b1") + "]", key);
+  CHECK(batch.status == 429);
+  CHECK(s.post("/v1/events", event("q"), quiet).status == 201);  // no one else is refused
+
+  auto metrics = s.get("/metrics").body;
+  CHECK(counter(metrics, R"(sluice_rate_limited_total{tenant="flood"})") == 6);
+  CHECK(counter(metrics, R"(sluice_events_rejected_total{reason="rate_limited",tenant="flood"})") ==
+        6);
+
+  json raised{{"rate_limit", {{"events_per_sec", 1000}, {"burst", 1000}}}};
+  REQUIRE(s.admin("PATCH", "/v1/admin/tenants/flood", raised.dump()).status == 200);
+  // The bucket refills at the new rate (it is not topped up): 0.1 s gives it 100 events, while
+  // at the old rate it would stay empty for 100 s.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(s.post("/v1/events", event("after-patch"), key).status == 201);
+
+  json lowered{{"rate_limit", {{"events_per_sec", 0.01}, {"burst", 1}}}};
+  REQUIRE(s.admin("PATCH", "/v1/admin/tenants/flood", lowered.dump()).status == 200);
+  REQUIRE(s.post("/v1/events", event("last"), key).status == 201);
+  REQUIRE(s.post("/v1/events", event("spent"), key).status == 429);
+  REQUIRE(s.admin("DELETE", "/v1/admin/tenants/flood/keys/" + key_id).status == 200);
+  CHECK(s.post("/v1/events", event("revoked"), key).status == 401);
+}

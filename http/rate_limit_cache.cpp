@@ -1,0 +1,42 @@
+#include "http/rate_limit_cache.hpp"
+
+namespace sluice {
+
+std::string rate_limit_cache::key_of(const credential& who) {
+  // A key hash is 32 raw bytes; a gateway tenant id is [a-z0-9_-]: they cannot collide.
+  return who.key_hash.empty() ? who.tenant_id : who.key_hash;
+}
+
+std::optional<rate_limit_cache::refusal> rate_limit_cache::check(const credential& who,
+                                                                 clock::time_point now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (entries_.empty()) return std::nullopt;
+  auto found = entries_.find(key_of(who));
+  if (found == entries_.end()) return std::nullopt;
+  if (found->second.until <= now) {
+    entries_.erase(found);
+    return std::nullopt;
+  }
+  return found->second.r;
+}
+
+void rate_limit_cache::remember(const credential& who, refusal r, clock::time_point until,
+                                std::uint64_t generation) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (generation != generation_) return;
+  if (entries_.size() >= max_entries) {
+    auto now = clock::now();
+    for (auto it = entries_.begin(); it != entries_.end();)
+      it = it->second.until <= now ? entries_.erase(it) : std::next(it);
+    if (entries_.size() >= max_entries) return;  // the actors still refuse; only slower
+  }
+  entries_[key_of(who)] = entry{std::move(r), until};
+}
+
+void rate_limit_cache::clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++generation_;
+  entries_.clear();
+}
+
+}  // namespace sluice
