@@ -70,7 +70,11 @@ bool refused_at_edge(route_call& call, const credential& who) {
   auto& metrics = call.ctx.n.metrics();
   metrics.rate_limited(refusal->tenant);
   metrics.rejected(refusal->tenant, refusal->error.code);
-  if (call.info) call.info->tenant = refusal->tenant;
+  if (call.info) {
+    call.info->tenant = refusal->tenant;
+    call.info->log_line = refusal->log_line;
+    call.info->unlogged = refusal->unlogged;
+  }
   call.respond(error_response(refusal->error));
   return true;
 }

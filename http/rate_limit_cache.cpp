@@ -13,11 +13,21 @@ std::optional<rate_limit_cache::refusal> rate_limit_cache::check(const credentia
   if (entries_.empty()) return std::nullopt;
   auto found = entries_.find(key_of(who));
   if (found == entries_.end()) return std::nullopt;
-  if (found->second.until <= now) {
+  auto& e = found->second;
+  if (e.until <= now) {
     entries_.erase(found);
     return std::nullopt;
   }
-  return found->second.r;
+  refusal out = e.r;
+  out.log_line = now - e.logged_at >= std::chrono::seconds(1);
+  out.unlogged = e.r.unlogged;
+  if (out.log_line) {
+    e.logged_at = now;
+    e.r.unlogged = 0;
+  } else {
+    ++e.r.unlogged;
+  }
+  return out;
 }
 
 void rate_limit_cache::remember(const credential& who, refusal r, clock::time_point until,
@@ -30,7 +40,7 @@ void rate_limit_cache::remember(const credential& who, refusal r, clock::time_po
       it = it->second.until <= now ? entries_.erase(it) : std::next(it);
     if (entries_.size() >= max_entries) return;  // the actors still refuse; only slower
   }
-  entries_[key_of(who)] = entry{std::move(r), until};
+  entries_[key_of(who)] = entry{std::move(r), until, clock::now()};
 }
 
 void rate_limit_cache::clear() {

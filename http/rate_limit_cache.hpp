@@ -24,6 +24,10 @@ class rate_limit_cache {
   struct refusal {
     std::string tenant;
     node_error error;
+    // Access log: one line per credential per second of refusals; `unlogged` says how many
+    // were refused without a line since the last one.
+    bool log_line = true;
+    std::uint64_t unlogged = 0;
   };
 
   // The refusal to answer now, if the credential's bucket is known to be empty.
@@ -41,6 +45,7 @@ class rate_limit_cache {
   struct entry {
     refusal r;
     clock::time_point until;
+    clock::time_point logged_at;
   };
   static constexpr std::size_t max_entries = 10000;
   std::mutex mutex_;

@@ -32,6 +32,8 @@ using stream_fn = std::function<void(http_response head, chunk_source next)>;
 struct request_info {
   std::string request_id;
   std::string tenant;
+  bool log_line = true;        // false: a refusal the access log only counts (rate_limit_cache)
+  std::uint64_t unlogged = 0;  // refusals without a line since this credential's last one
 };
 
 struct reply_channel {

@@ -132,7 +132,7 @@ class session : public std::enable_shared_from_this<session> {
     if (!in_request_) return;
     in_request_ = false;
     busy_.fetch_sub(1);
-    if (!ctx_.cfg.access_log) return;
+    if (!ctx_.cfg.access_log || !info_->log_line) return;
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
                   .count();
     char duration[32];
@@ -143,6 +143,7 @@ class session : public std::enable_shared_from_this<session> {
                          {"status", std::to_string(status)},
                          {"duration_ms", duration}};
     if (!info_->tenant.empty()) fields.emplace_back("tenant", info_->tenant);
+    if (info_->unlogged) fields.emplace_back("unlogged_refusals", std::to_string(info_->unlogged));
     log_info("request", fields);
   }
 

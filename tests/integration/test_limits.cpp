@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -84,7 +85,7 @@ double counter(const std::string& metrics_text, const std::string& series) {
 TEST_CASE("limits: a tenant refused at the edge is counted, and a raised limit or a revoked key "
           "takes effect at once",
           "[integration]") {
-  sluice_process s;
+  sluice_process s(std::map<std::string, std::string>{{"SLUICE_LOG_LEVEL", "info"}});
   // One event every 100 s: once the burst is spent the bucket stays empty far longer than the
   // test, so every later refusal comes from the edge's memory of the first one.
   s.create_tenant("flood", 0.01, 1);
@@ -107,10 +108,14 @@ TEST_CASE("limits: a tenant refused at the edge is counted, and a raised limit o
   CHECK(batch.status == 429);
   CHECK(s.post("/v1/events", event("q"), quiet).status == 201);  // no one else is refused
 
+  // A second later the next refusal gets an access-log line again, counting the silent ones.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  REQUIRE(s.post("/v1/events", event("later"), key).status == 429);
+
   auto metrics = s.get("/metrics").body;
-  CHECK(counter(metrics, R"(sluice_rate_limited_total{tenant="flood"})") == 6);
+  CHECK(counter(metrics, R"(sluice_rate_limited_total{tenant="flood"})") == 7);
   CHECK(counter(metrics, R"(sluice_events_rejected_total{reason="rate_limited",tenant="flood"})") ==
-        6);
+        7);
 
   json raised{{"rate_limit", {{"events_per_sec", 1000}, {"burst", 1000}}}};
   REQUIRE(s.admin("PATCH", "/v1/admin/tenants/flood", raised.dump()).status == 200);
@@ -125,4 +130,17 @@ TEST_CASE("limits: a tenant refused at the edge is counted, and a raised limit o
   REQUIRE(s.post("/v1/events", event("spent"), key).status == 429);
   REQUIRE(s.admin("DELETE", "/v1/admin/tenants/flood/keys/" + key_id).status == 200);
   CHECK(s.post("/v1/events", event("revoked"), key).status == 401);
+
+  REQUIRE(s.stop() == 0);  // flushes the log
+  std::ifstream log(s.data_dir() + ".log");
+  std::string line;
+  int refusal_lines = 0, summaries = 0;
+  while (std::getline(log, line)) {
+    if (line.find(R"("status":"429")") == std::string::npos) continue;
+    if (line.find(R"("tenant":"flood")") == std::string::npos) continue;
+    ++refusal_lines;
+    summaries += line.find(R"("unlogged_refusals":"5")") != std::string::npos;
+  }
+  CHECK(refusal_lines == 3);  // the first refusal, "later" (with the count), "spent"
+  CHECK(summaries == 1);
 }
