@@ -1,6 +1,7 @@
 #include "store/secrets.hpp"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -27,9 +28,13 @@ std::string random_hex(std::size_t bytes) {
 }
 
 std::string sha256(std::string_view data) {
+  // Fetched once: OpenSSL 3's SHA256() looks the algorithm up again on every call, which costs
+  // more than hashing a short key or event.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
+  if (!md || EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()),
+                        nullptr, md, nullptr) != 1)
+    throw std::runtime_error("OpenSSL SHA-256 failed");
   return out;
 }
 
