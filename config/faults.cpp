@@ -6,7 +6,8 @@
 namespace sluice {
 namespace {
 
-const char* const point_names[] = {"writer_commit", "webhook_send", "writer_start"};
+const char* const point_names[] = {"writer_commit", "webhook_send", "writer_start",
+                                   "writer_crash"};
 
 bool parse_number(const std::string& s, double& out) {
   try {
@@ -39,7 +40,7 @@ bool faults::parse(const std::string& spec, std::string& error) {
       if (name == point_names[i]) index = i;
     if (index < 0) {
       error = "faults: unknown point \"" + name +
-              "\" (writer_commit, webhook_send or writer_start)";
+              "\" (writer_commit, webhook_send, writer_start or writer_crash)";
       return false;
     }
     if (!parse_number(item.substr(equals + 1), value)) {

@@ -57,7 +57,15 @@ std::optional<admin_input_error> read_tenant_fields(const json& body, admin_requ
   return std::nullopt;
 }
 
-// Parses the body as a JSON object, or answers 415/400 and returns nullopt.
+void forward(route_call& call, admin_request req) {
+  auto respond = call.respond;
+  call.ctx.n.admin(std::move(req), [respond](admin_reply r) {
+    respond(json_response(r.status, std::move(r.body)));
+  });
+}
+
+}  // namespace
+
 std::optional<json> json_body(route_call& call) {
   if (!content_type_is(call.req, "application/json")) {
     call.respond(
@@ -71,15 +79,6 @@ std::optional<json> json_body(route_call& call) {
   }
   return body;
 }
-
-void forward(route_call& call, admin_request req) {
-  auto respond = call.respond;
-  call.ctx.n.admin(std::move(req), [respond](admin_reply r) {
-    respond(json_response(r.status, std::move(r.body)));
-  });
-}
-
-}  // namespace
 
 void admin_create_tenant(route_call& call) {
   auto body = json_body(call);

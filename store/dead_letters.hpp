@@ -33,6 +33,21 @@ struct dead_letter {
   std::uint64_t seq = 0;   // kind "webhook": the delivered event's seq
 };
 
+// The API names letter 7 "dl-7".
+inline std::string letter_name(std::uint64_t id) {
+  return "dl-" + std::to_string(id);
+}
+// The id of "dl-<n>" (n a positive decimal without sign or leading zero); 0 when malformed.
+inline std::uint64_t parse_letter_name(std::string_view name) {
+  if (name.size() < 4 || name.size() > 23 || name.substr(0, 3) != "dl-" || name[3] == '0') return 0;
+  std::uint64_t id = 0;
+  for (char c : name.substr(3)) {
+    if (c < '0' || c > '9' || id > (UINT64_MAX - 9) / 10) return 0;
+    id = id * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return id;
+}
+
 class dead_letter_store {
  public:
   static std::unique_ptr<dead_letter_store> open(const std::string& dir, bool read_only,
