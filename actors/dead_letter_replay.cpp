@@ -25,7 +25,7 @@ struct replay_run {
   std::vector<std::uint64_t> order;  // ids as asked (or listed), for the results
   std::vector<dead_letter> events, webhooks;
   bool more = false;
-  write_result stored;                       // the writer's answer for `events`
+  write_result stored;                        // the writer's answer for `events`
   std::vector<std::string> webhook_failures;  // one per webhook letter; empty: delivered
   std::atomic<int> halves{2};
   admin_callback cb;
@@ -41,8 +41,7 @@ void half_done(const std::shared_ptr<replay_run>& run) {
 // Webhook letters: the ONE place that hands them to the webhook deliverers. `done` gets one
 // reason per letter, empty when it was delivered. This build has no webhook deliverers; at merge
 // this becomes: n.redeliver_webhooks(tenant, std::move(letters), std::move(done));
-void dispatch_webhook_letters(node& n, const std::string& tenant,
-                              std::vector<dead_letter> letters,
+void dispatch_webhook_letters(node& n, const std::string& tenant, std::vector<dead_letter> letters,
                               std::function<void(std::vector<std::string>)> done) {
   (void)n;
   (void)tenant;
@@ -113,8 +112,8 @@ void finish(replay_run& run) {
       list.push_back(result(id, "not_found"));
     }
   }
-  json body{{"stored", stored},     {"duplicates", duplicates}, {"delivered", delivered},
-            {"failed", failed},     {"not_found", not_found},   {"more", run.more},
+  json body{{"stored", stored},          {"duplicates", duplicates}, {"delivered", delivered},
+            {"failed", failed},          {"not_found", not_found},   {"more", run.more},
             {"results", std::move(list)}};
   log_info("dead letters replayed", {{"tenant", run.tenant},
                                      {"stored", std::to_string(stored)},

@@ -70,7 +70,7 @@ struct write_batch {
 };
 
 struct write_result {
-  int status = 0;   // 0: committed; otherwise the HTTP status to answer (503)
+  int status = 0;    // 0: committed; otherwise the HTTP status to answer (503)
   std::string code;  // the error code: overloaded (queue full) or unavailable (store failed)
   std::string reason;
   std::vector<event_outcome> outcomes;
@@ -103,7 +103,7 @@ using writer_actor = caf::typed_actor<
     caf::replies_to<purge_atom, std::string>::with<bool>,          // delete a tenant's data
     caf::replies_to<drain_atom>::with<bool>,                       // commit all queued, then reply
     caf::reacts_to<flush_atom>,                                    // group commit (to self)
-    caf::reacts_to<retry_atom>,  // timer: the next attempt of a failed commit (to self)
+    caf::reacts_to<retry_atom>,   // timer: the next attempt of a failed commit (to self)
     caf::reacts_to<sweep_atom>>;  // drop expired dedup keys (timer)
 
 // --- tenant directory and tenant actors ---

@@ -17,8 +17,7 @@ void start_writer(self_ptr self, int shard) {
 
 void start_directory(self_ptr self) {
   auto& st = self->state;
-  st.directory =
-      self->spawn<caf::monitored>(tenant_directory, st.cat, st.node, st.writers);
+  st.directory = self->spawn<caf::monitored>(tenant_directory, st.cat, st.node, st.writers);
   st.on_directory(st.directory);
 }
 

@@ -239,11 +239,11 @@ directory_actor::behavior_type tenant_directory(self_ptr self, std::shared_ptr<c
                       write_batch{job.tenant, std::move(job.events), true})
             .then([=](write_result& r) { reply->deliver(std::move(r)); },
                   [=](caf::error& err) {
-                    reply->deliver(write_result{
-                        503,
-                        "unavailable",
-                        "the write did not complete: " + self->system().render(err),
-                        {}});
+                    reply->deliver(
+                        write_result{503,
+                                     "unavailable",
+                                     "the write did not complete: " + self->system().render(err),
+                                     {}});
                   });
       },
       [=](passivate_atom, const std::string& id) {

@@ -32,7 +32,7 @@ std::string shard_name(const writer_state& st) {
 // and every request is answered 503 — never a 2xx for a write that did not commit. ack=received
 // writes were answered 202 long ago; for them the dead letter is what keeps them.
 void keep_as_dead_letters(writer_state& st, std::vector<pending>& items,
-                 const writer_state::failed_group& why) {
+                          const writer_state::failed_group& why) {
   std::vector<dead_letter> letters;
   std::map<std::string, std::uint64_t> per_tenant;
   for (auto& p : items) {
@@ -43,13 +43,10 @@ void keep_as_dead_letters(writer_state& st, std::vector<pending>& items,
                                       why.first_failed_us, why.last_failed_us, std::move(e), "",
                                       0});
     }
-    p.promise.deliver(write_result{
-        503, "unavailable",
-        "store unavailable after " + std::to_string(why.attempts) + " attempts: " + why.reason,
-        {}});
   }
-  if (letters.empty()) return;
-  auto ec = st.node->dead_letters.add(letters);
+  // Letters and metrics are written before the answers go out: whoever sees the 503 finds them.
+  std::error_code ec;
+  if (!letters.empty()) ec = st.node->dead_letters.add(letters);
   for (auto& [tenant, n] : per_tenant) {
     log_fields fields{{"tenant", tenant},
                       {"shard", std::to_string(st.shard)},
@@ -64,6 +61,12 @@ void keep_as_dead_letters(writer_state& st, std::vector<pending>& items,
       log_error("events could not be stored; kept as dead letters", fields);
     }
   }
+  for (auto& p : items)
+    p.promise.deliver(write_result{
+        503,
+        "unavailable",
+        "store unavailable after " + std::to_string(why.attempts) + " attempts: " + why.reason,
+        {}});
 }
 
 // One commit attempt of `items`. On success answers them all; on failure returns why (and
@@ -77,8 +80,8 @@ std::optional<std::string> commit(writer_state& st, std::vector<pending>& items)
   std::string reason;
   if (st.node->injected.fail(fault_point::writer_commit)) {
     reason = "injected fault: writer_commit";
-  } else if (auto ec = st.store->append(events, now_sec(), st.node->cfg.dedup_window_sec,
-                                        outcomes)) {
+  } else if (auto ec =
+                 st.store->append(events, now_sec(), st.node->cfg.dedup_window_sec, outcomes)) {
     reason = "store cannot commit: " + ec.message();
   }
   auto& metrics = st.node->metrics;
@@ -151,8 +154,8 @@ void attempt(self_ptr self, writer_state::failed_group g) {
     g.reason = *reason;
     auto& cfg = st.node->cfg;
     if (g.attempts < cfg.writer_retry_attempts) {
-      auto delay = retry_delay(g.attempts - 1, cfg.writer_retry_base_ms, cfg.writer_retry_max_ms,
-                               st.random);
+      auto delay =
+          retry_delay(g.attempts - 1, cfg.writer_retry_base_ms, cfg.writer_retry_max_ms, st.random);
       log_warn("group commit failed; retrying", {{"shard", std::to_string(st.shard)},
                                                  {"attempt", std::to_string(g.attempts)},
                                                  {"delay_ms", std::to_string(delay.count())},

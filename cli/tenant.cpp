@@ -12,7 +12,7 @@
 namespace sluice {
 
 int admin_call(const admin_flags& flags, const std::string& method, const std::string& target,
-         const std::string& body) {
+               const std::string& body) {
   std::string token = flags.token;
   if (token.empty())
     if (const char* env = std::getenv("SLUICE_ADMIN_TOKEN")) token = env;

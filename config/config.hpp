@@ -48,7 +48,7 @@ struct config {
   int shutdown_grace_ms = 1000;     // on SIGTERM: /readyz is 503 this long before closing
   int shutdown_timeout_ms = 15000;  // then in-flight requests get this long to finish
   bool trusted_gateway = false;     // take the tenant from X-Tenant-ID (behind a gateway)
-  std::string faults;  // test-only fault injection (config/faults.hpp); empty: none
+  std::string faults;               // test-only fault injection (config/faults.hpp); empty: none
 };
 
 // Reads `path` (may be empty: no file), then SLUICE_* variables, then command-line overrides

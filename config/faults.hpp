@@ -24,10 +24,10 @@ class faults {
 
  private:
   struct rule {
-    double probability = 0;      // p=: each call fails with this probability
-    std::uint64_t nth = 0;       // nth=: only the nth call fails (1-based)
-    std::uint64_t first = 0;     // first=: the first N calls fail
-    std::uint64_t every = 0;     // every=: every Nth call fails
+    double probability = 0;   // p=: each call fails with this probability
+    std::uint64_t nth = 0;    // nth=: only the nth call fails (1-based)
+    std::uint64_t first = 0;  // first=: the first N calls fail
+    std::uint64_t every = 0;  // every=: every Nth call fails
     bool active = false;
   };
   static constexpr int points = 4;

@@ -74,8 +74,8 @@ void list_letters(route_call& call) {
     if (auto it = query.find("after_id"); it != query.end()) {
       after = parse_letter_name(it->second);
       if (!after)
-        return respond(error_response(400, "invalid_parameter", "after_id must be dl-<number>",
-                                      "after_id"));
+        return respond(
+            error_response(400, "invalid_parameter", "after_id must be dl-<number>", "after_id"));
     }
     std::size_t limit = default_page;
     if (auto it = query.find("limit"); it != query.end()) {
@@ -89,7 +89,8 @@ void list_letters(route_call& call) {
     }
     std::vector<dead_letter> page;
     if (auto ec = letters.list(t.id, after, limit + 1, page))
-      return respond(error_response(503, "unavailable", "dead-letter read failed: " + ec.message()));
+      return respond(
+          error_response(503, "unavailable", "dead-letter read failed: " + ec.message()));
     bool more = page.size() > limit;
     if (more) page.resize(limit);
     std::string out = "{\"dead_letters\":[";

@@ -18,7 +18,6 @@ namespace {
 
 constexpr std::int64_t no_upper_bound = std::numeric_limits<std::int64_t>::max();
 
-
 // Query parameters, each checked with its name in the error.
 struct params {
   const std::map<std::string, std::string>& query;

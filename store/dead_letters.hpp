@@ -42,8 +42,10 @@ inline std::uint64_t parse_letter_name(std::string_view name) {
   if (name.size() < 4 || name.size() > 23 || name.substr(0, 3) != "dl-" || name[3] == '0') return 0;
   std::uint64_t id = 0;
   for (char c : name.substr(3)) {
-    if (c < '0' || c > '9' || id > (UINT64_MAX - 9) / 10) return 0;
-    id = id * 10 + static_cast<std::uint64_t>(c - '0');
+    if (c < '0' || c > '9') return 0;
+    auto digit = static_cast<std::uint64_t>(c - '0');
+    if (id > (UINT64_MAX - digit) / 10) return 0;  // would overflow
+    id = id * 10 + digit;
   }
   return id;
 }

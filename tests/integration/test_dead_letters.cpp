@@ -34,7 +34,7 @@ double dead_letter_metric(sluice_process& s, const std::string& tenant) {
 
 TEST_CASE("dead letters: a commit that fails three times is retried and stores the event once",
           "[integration]") {
-  sluice_process s({{"SLUICE_FAULTS", "writer_commit:first=3"}});
+  sluice_process s(std::map<std::string, std::string>{{"SLUICE_FAULTS", "writer_commit:first=3"}});
   auto key = s.create_tenant("acme");
   auto res = s.post("/v1/events", probe_event("e-1"), key);
   REQUIRE(res.status == 201);
@@ -46,8 +46,8 @@ TEST_CASE("dead letters: a commit that fails three times is retried and stores t
 
 TEST_CASE("dead letters: retries exhausted answer 503 and keep the event, replay stores it once",
           "[integration]") {
-  sluice_process s({{"SLUICE_FAULTS", "writer_commit:first=10"},
-                    {"SLUICE_WRITER_RETRY_ATTEMPTS", "5"}});
+  sluice_process s(std::map<std::string, std::string>{{"SLUICE_FAULTS", "writer_commit:first=10"},
+                                                      {"SLUICE_WRITER_RETRY_ATTEMPTS", "5"}});
   auto key = s.create_tenant("acme");
   auto other = s.create_tenant("other");
 
@@ -123,8 +123,8 @@ TEST_CASE("dead letters: retries exhausted answer 503 and keep the event, replay
 TEST_CASE("dead letters: a replay that fails again keeps the letter with one more attempt",
           "[integration]") {
   // One attempt per commit: the write fails once (a letter), the replay fails once more.
-  sluice_process s({{"SLUICE_FAULTS", "writer_commit:first=2"},
-                    {"SLUICE_WRITER_RETRY_ATTEMPTS", "1"}});
+  sluice_process s(std::map<std::string, std::string>{{"SLUICE_FAULTS", "writer_commit:first=2"},
+                                                      {"SLUICE_WRITER_RETRY_ATTEMPTS", "1"}});
   auto key = s.create_tenant("acme");
   REQUIRE(s.post("/v1/events", probe_event("e-1"), key).status == 503);
   auto r = replay(s, key, "{}");
@@ -174,13 +174,14 @@ TEST_CASE("dead letters: bad requests get 400 with the field", "[integration]") 
 
 TEST_CASE("dead letters: sluice dlq lists, replays and purges a tenant's letters",
           "[integration]") {
-  sluice_process s({{"SLUICE_FAULTS", "writer_commit:first=3"},
-                    {"SLUICE_WRITER_RETRY_ATTEMPTS", "1"}});
+  sluice_process s(std::map<std::string, std::string>{{"SLUICE_FAULTS", "writer_commit:first=3"},
+                                                      {"SLUICE_WRITER_RETRY_ATTEMPTS", "1"}});
   auto key = s.create_tenant("acme");
   for (int i = 1; i <= 3; ++i)
     REQUIRE(s.post("/v1/events", probe_event("e-" + std::to_string(i)), key).status == 503);
-  std::string dlq = std::string(SLUICE_BINARY) + " dlq --server 127.0.0.1:" +
-                    std::to_string(s.port()) + " --token " + s.admin_token() + " ";
+  std::string dlq = std::string(SLUICE_BINARY) +
+                    " dlq --server 127.0.0.1:" + std::to_string(s.port()) + " --token " +
+                    s.admin_token() + " ";
 
   auto [status, out] = run_command(dlq + "list --tenant acme");
   REQUIRE(status == 0);

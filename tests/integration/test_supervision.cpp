@@ -23,7 +23,8 @@ using json = nlohmann::json;
 TEST_CASE("supervision: a writer that crashes with queued work answers it all and is restarted",
           "[integration]") {
   // The third flush crashes the (only) writer shard while writes are queued at it.
-  sluice_process s({{"SLUICE_FAULTS", "writer_crash:nth=3"}, {"SLUICE_SHARDS", "1"}});
+  sluice_process s(std::map<std::string, std::string>{{"SLUICE_FAULTS", "writer_crash:nth=3"},
+                                                      {"SLUICE_SHARDS", "1"}});
   auto key = s.create_tenant("acme");
   std::mutex mutex;
   std::map<std::string, int> status_of;  // event_id → HTTP status of its request
@@ -33,10 +34,9 @@ TEST_CASE("supervision: a writer that crashes with queued work answers it all an
       for (int i = 0; i < 20; ++i) {
         auto id = "c" + std::to_string(c) + "-" + std::to_string(i);
         bool received = i % 4 == 3;
-        auto res = http_call("127.0.0.1", s.port(), "POST",
-                             received ? "/v1/events?ack=received" : "/v1/events",
-                             {{"Content-Type", "application/json"}, {"X-API-Key", key}},
-                             probe_event(id), 20000);
+        auto res = http_call(
+            "127.0.0.1", s.port(), "POST", received ? "/v1/events?ack=received" : "/v1/events",
+            {{"Content-Type", "application/json"}, {"X-API-Key", key}}, probe_event(id), 20000);
         std::lock_guard<std::mutex> lock(mutex);
         status_of[id] = res.status;
       }
@@ -58,7 +58,7 @@ TEST_CASE("supervision: a writer that crashes with queued work answers it all an
   for (auto& [id, status] : status_of) {
     INFO(id << " answered " << status);
     CHECK((status == 201 || status == 202 || status == 503));  // answered, never hanging
-    CHECK(stored[id] <= 1);                                     // never doubled
+    CHECK(stored[id] <= 1);                                    // never doubled
     if (status == 201) CHECK(stored[id] == 1);
     if (status == 202) CHECK(stored[id] + static_cast<int>(lettered.count(id)) == 1);
     refused += status == 503;
@@ -71,7 +71,8 @@ TEST_CASE("supervision: a writer that crashes with queued work answers it all an
 
 TEST_CASE("supervision: a writer that fails on every start escalates: readyz 503 and a log line",
           "[integration]") {
-  sluice_process s({{"SLUICE_FAULTS", "writer_start:every=1"}, {"SLUICE_SHARDS", "1"}});
+  sluice_process s(std::map<std::string, std::string>{{"SLUICE_FAULTS", "writer_start:every=1"},
+                                                      {"SLUICE_SHARDS", "1"}});
   auto key = s.create_tenant("acme");  // the catalog is not the writer's
   sluice::client_response ready;
   for (int i = 0; i < 400; ++i) {

@@ -24,7 +24,7 @@ namespace {
 enum class fate { acked, accepted, refused };
 
 constexpr int kClients = 4;
-constexpr int kRounds = 40;      // per client; each round sends 1 + 10 + 1 + 10 events
+constexpr int kRounds = 40;  // per client; each round sends 1 + 10 + 1 + 10 events
 constexpr int kBatchSize = 10;
 
 struct ledger {
@@ -57,7 +57,8 @@ void client(sluice_process& s, const std::string& key, int c, ledger& book) {
   int next = 0;
   auto ids = [&](int n) {
     std::vector<std::string> out;
-    for (int i = 0; i < n; ++i) out.push_back("c" + std::to_string(c) + "-" + std::to_string(next++));
+    for (int i = 0; i < n; ++i)
+      out.push_back("c" + std::to_string(c) + "-" + std::to_string(next++));
     return out;
   };
   for (int round = 0; round < kRounds; ++round) {
@@ -85,9 +86,9 @@ TEST_CASE("writer faults: at 1% every event is stored once, refused, or dead-let
   // 5 attempts: the faults are retried away; 1 attempt: every fault dead-letters its writes.
   auto attempts = GENERATE(as<std::string>{}, "5", "1");
   INFO("writer.retry_attempts = " << attempts);
-  sluice_process s({{"SLUICE_FAULTS", "writer_commit:p=0.01"},
-                    {"SLUICE_WRITER_RETRY_ATTEMPTS", attempts},
-                    {"SLUICE_SHARDS", "1"}});
+  sluice_process s(std::map<std::string, std::string>{{"SLUICE_FAULTS", "writer_commit:p=0.01"},
+                                                      {"SLUICE_WRITER_RETRY_ATTEMPTS", attempts},
+                                                      {"SLUICE_SHARDS", "1"}});
   auto key = s.create_tenant("acme");
   ledger book;
   std::vector<std::thread> clients;
