@@ -86,9 +86,11 @@ TEST_CASE("writer faults: at 1% every event is stored once, refused, or dead-let
   // 5 attempts: the faults are retried away; 1 attempt: every fault dead-letters its writes.
   auto attempts = GENERATE(as<std::string>{}, "5", "1");
   INFO("writer.retry_attempts = " << attempts);
-  sluice_process s(std::map<std::string, std::string>{{"SLUICE_FAULTS", "writer_commit:p=0.01"},
-                                                      {"SLUICE_WRITER_RETRY_ATTEMPTS", attempts},
-                                                      {"SLUICE_SHARDS", "1"}});
+  // 1% at random, and the 50th commit for certain, so the run never passes without a fault.
+  sluice_process s(std::map<std::string, std::string>{
+      {"SLUICE_FAULTS", "writer_commit:p=0.01,writer_commit:nth=50"},
+      {"SLUICE_WRITER_RETRY_ATTEMPTS", attempts},
+      {"SLUICE_SHARDS", "1"}});
   auto key = s.create_tenant("acme");
   ledger book;
   std::vector<std::thread> clients;
@@ -114,6 +116,8 @@ TEST_CASE("writer faults: at 1% every event is stored once, refused, or dead-let
   for (auto& [id, n] : stored) CHECK(n == 1);
   INFO("acked " << tally[fate::acked] << ", accepted " << tally[fate::accepted] << ", refused "
                 << tally[fate::refused] << ", dead letters " << lettered.size());
+  CHECK(s.log_text().find("injected fault: writer_commit") != std::string::npos);
+  if (attempts == "1") CHECK(tally[fate::refused] + lettered.size() > 0);
 
   // Replay until no letter is left (a replay can meet the 1% too, and then keeps its letter).
   for (int i = 0; i < 20 && !dead_letters(s, key).empty(); ++i) {
