@@ -98,9 +98,10 @@ void finish(replay_run& run) {
     done.push_back(d.id);
   }
   std::size_t removed = 0;
-  if (auto ec = letters.remove(run.tenant, done, removed))
-    log_error("cannot remove replayed dead letters; a later replay finds them duplicates",
-              {{"tenant", run.tenant}, {"error", ec.message()}});
+  if (!done.empty())
+    if (auto ec = letters.remove(run.tenant, done, removed))
+      log_error("cannot remove replayed dead letters; a later replay finds them duplicates",
+                {{"tenant", run.tenant}, {"error", ec.message()}});
   json list = json::array();
   std::size_t not_found = 0;
   for (auto id : run.order) {
