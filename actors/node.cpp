@@ -1,5 +1,6 @@
 #include "actors/node.hpp"
 
+#include "actors/dead_letter_replay.hpp"
 #include "actors/health.hpp"
 #include "actors/protocol.hpp"
 #include "actors/supervisor.hpp"
@@ -144,8 +145,18 @@ void node::admin(admin_request req, admin_callback cb) {
   caf::anon_send(directory, admin_atom::value, admin_job{std::move(req), std::move(slot)});
 }
 
+void node::replay_dead_letters(std::string tenant, std::optional<std::vector<std::uint64_t>> ids,
+                               admin_callback cb) {
+  sluice::replay_dead_letters(*this, impl_->context, impl_->current_directory(), std::move(tenant),
+                              std::move(ids), std::move(cb));
+}
+
 shard_store& node::store(int shard) {
   return *impl_->stores.at(shard);
+}
+
+dead_letter_store& node::dead_letters() {
+  return *impl_->dead_letters;
 }
 
 bool node::ready(std::string& reason) const {

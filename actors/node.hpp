@@ -20,6 +20,7 @@
 namespace sluice {
 
 class shard_store;
+class dead_letter_store;
 
 struct event_outcome {
   bool duplicate = false;
@@ -55,12 +56,21 @@ struct credential {
 using auth_callback = std::function<void(std::optional<tenant_record>)>;
 
 struct admin_request {
-  enum class op { create_tenant, list_tenants, patch_tenant, add_key, revoke_key, delete_tenant };
+  enum class op {
+    create_tenant,
+    list_tenants,
+    patch_tenant,
+    add_key,
+    revoke_key,
+    delete_tenant,
+    purge_dead_letters
+  };
   op what = op::list_tenants;
   std::string tenant_id;
   std::optional<std::string> name;
   std::optional<rate_limit> limit;
   std::string key_id;
+  std::vector<std::uint64_t> letter_ids;  // purge_dead_letters: these; empty: all
 };
 struct admin_reply {
   int status = 200;
@@ -79,8 +89,16 @@ class node {
   void authenticate(credential who, auth_callback cb);
   void admin(admin_request req, admin_callback cb);
 
+  // Re-drives the tenant's dead letters with these ids (nullopt: all, oldest first, at most
+  // 1000 per call): events are stored again through the tenant's writer shard (dedup applies),
+  // webhook deliveries are sent again; the letters that succeed are removed, the others get
+  // attempts+1. `cb` gets the HTTP reply. The caller has checked that the tenant exists.
+  void replay_dead_letters(std::string tenant, std::optional<std::vector<std::uint64_t>> ids,
+                           admin_callback cb);
+
   // Read access for the edge's read routes: LMDB readers never wait for the writer.
   shard_store& store(int shard);
+  dead_letter_store& dead_letters();
   // False, with the reason, when the store cannot take writes.
   bool ready(std::string& reason) const;
   // /readyz answers 503 from now on (the first step of a graceful shutdown).

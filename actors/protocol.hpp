@@ -28,6 +28,8 @@ using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using replay_atom = caf::atom_constant<caf::atom("replay")>;
 
 // A callback that is called exactly once: by `deliver`, or with `fallback` when the last
 // holder drops it unanswered (an actor died holding the job). No request is left hanging.
@@ -62,10 +64,13 @@ struct node_context {
 struct write_batch {
   std::string tenant;
   std::vector<journal_event> events;
+  // A dead-letter replay: when its retries run out the writer does not dead-letter it again
+  // (its letters exist; the replay updates them).
+  bool replay = false;
 };
 
 struct write_result {
-  int status = 0;   // 0: committed; otherwise the HTTP status to answer (503)
+  int status = 0;    // 0: committed; otherwise the HTTP status to answer (503)
   std::string code;  // the error code: overloaded (queue full) or unavailable (store failed)
   std::string reason;
   std::vector<event_outcome> outcomes;
@@ -82,7 +87,7 @@ typename Inspector::result_type inspect(Inspector& f, event_outcome& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
-  return f(caf::meta::type_name("write_batch"), x.tenant, x.events);
+  return f(caf::meta::type_name("write_batch"), x.tenant, x.events, x.replay);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_result& x) {
@@ -98,6 +103,7 @@ using writer_actor = caf::typed_actor<
     caf::replies_to<purge_atom, std::string>::with<bool>,          // delete a tenant's data
     caf::replies_to<drain_atom>::with<bool>,                       // commit all queued, then reply
     caf::reacts_to<flush_atom>,                                    // group commit (to self)
+    caf::reacts_to<retry_atom>,   // timer: the next attempt of a failed commit (to self)
     caf::reacts_to<sweep_atom>>;  // drop expired dedup keys (timer)
 
 // --- tenant directory and tenant actors ---
@@ -115,12 +121,20 @@ struct admin_job {
   admin_request request;
   std::shared_ptr<reply_slot<admin_reply>> reply;
 };
+// Dead-letter replay (actors/dead_letter_replay.cpp): store these events on the tenant's shard.
+// Not through the tenant actor: a replay is an operator action, not rate-limited.
+struct replay_job {
+  std::string tenant;
+  std::vector<journal_event> events;
+  std::shared_ptr<reply_slot<write_result>> reply;
+};
 
 }  // namespace sluice
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::ingest_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::auth_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::admin_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::replay_job)
 
 namespace sluice {
 
@@ -129,6 +143,7 @@ using directory_actor =
                                                                // actor
                      caf::reacts_to<auth_atom, auth_job>,      // authenticate only (read routes)
                      caf::reacts_to<admin_atom, admin_job>,    // tenant and key administration
+                     caf::reacts_to<replay_atom, replay_job>,  // store replayed dead letters
                      caf::reacts_to<writer_atom, int, writer_actor>,  // shard N has a new writer
                      caf::reacts_to<passivate_atom, std::string>>;  // an idle tenant actor asks to
                                                                     // go

@@ -17,17 +17,22 @@ void start_writer(self_ptr self, int shard) {
 
 void start_directory(self_ptr self) {
   auto& st = self->state;
-  st.directory =
-      self->spawn<caf::monitored>(tenant_directory, st.cat, st.node, st.writers);
+  st.directory = self->spawn<caf::monitored>(tenant_directory, st.cat, st.node, st.writers);
   st.on_directory(st.directory);
 }
 
 // Child index: 0..shards-1 are writers, `shards` is the directory. -1: not ours.
+// (A further child takes the next index here, in child_name and in the restart handler.)
 int child_index(supervisor_state& st, const caf::actor_addr& who) {
   for (std::size_t i = 0; i < st.writers.size(); ++i)
     if (st.writers[i].address() == who) return static_cast<int>(i);
   if (st.directory.address() == who) return static_cast<int>(st.writers.size());
   return -1;
+}
+
+std::string child_name(const supervisor_state& st, int child) {
+  if (child == static_cast<int>(st.writers.size())) return "tenant directory";
+  return "writer shard " + std::to_string(child);
 }
 
 }  // namespace
@@ -49,18 +54,18 @@ caf::behavior supervisor(self_ptr self, const node_context* node, std::shared_pt
     auto& st = self->state;
     int child = child_index(st, msg.source);
     if (child < 0) return;
-    std::string what = child == static_cast<int>(st.writers.size())
-                           ? std::string("tenant directory")
-                           : "writer shard " + std::to_string(child);
+    std::string what = child_name(st, child);
     auto now = std::chrono::steady_clock::now();
     auto& history = st.restarts[child];
     history.erase(std::remove_if(history.begin(), history.end(),
                                  [&](auto t) { return now - t > std::chrono::minutes(1); }),
                   history.end());
     if (static_cast<int>(history.size()) >= supervisor_state::max_restarts) {
+      // A restart storm: restarting again would only fail again. Escalate to the operator.
       std::string reason = what + " failed " + std::to_string(history.size() + 1) +
-                           " times within a minute; not restarting";
-      log_error(reason, {{"exit", self->system().render(msg.reason)}});
+                           " times within a minute; not restarting (last exit: " +
+                           self->system().render(msg.reason) + ")";
+      log_error(reason, {{"child", what}, {"exit", self->system().render(msg.reason)}});
       st.node->health.set_fatal(reason);
       return;
     }

@@ -1,5 +1,7 @@
 #include "actors/tenant_actor.hpp"
 
+#include "config/log.hpp"
+
 #include <cmath>
 
 namespace sluice {
@@ -34,6 +36,28 @@ std::chrono::steady_clock::duration idle_period(const tenant_state& st) {
   double sec = std::max<double>(st.node->cfg.tenant_idle_sec, std::ceil(refill_sec));
   return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(std::min(sec, 86400.0)));
+}
+
+// An ack=received write (answered 202 already) that never reached a commit attempt — the writer
+// was gone or its queue full — is kept as a dead letter, or it would be lost silently. (A write
+// the writer gave up on after its retries it has dead-lettered itself.)
+void keep_received(const node_context& node, const std::string& tenant,
+                   std::vector<journal_event>& events, const std::string& reason) {
+  auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  std::vector<dead_letter> letters;
+  for (auto& e : events)
+    letters.push_back(dead_letter{0, tenant, "event", reason, 0, now, now, std::move(e), "", 0});
+  log_fields fields{
+      {"tenant", tenant}, {"count", std::to_string(letters.size())}, {"reason", reason}};
+  if (auto ec = node.dead_letters.add(letters)) {
+    fields.emplace_back("error", ec.message());
+    return log_error("received events could not be queued nor dead-lettered; they are lost",
+                     fields);
+  }
+  node.metrics.dead_lettered(tenant, letters.size());
+  log_error("received events could not be queued; kept as dead letters", fields);
 }
 
 }  // namespace
@@ -86,11 +110,16 @@ tenant_actor::behavior_type tenant_actor_behavior(tenant_actor::stateful_pointer
         };
         // Enqueue at the writer before answering ack=received, so a graceful shutdown that
         // drains the writers after the last reply also commits this write.
+        // ack=received: a copy to keep as a dead letter if the write never reaches the writer.
+        auto kept =
+            job.durable ? nullptr : std::make_shared<std::vector<journal_event>>(job.events);
         self->request(st.writer, std::chrono::seconds(30), write_atom::value,
                       write_batch{st.record.id, std::move(job.events)})
             .then(
                 [=](write_result& result) {
                   finished();
+                  if (kept && result.code == "overloaded")
+                    keep_received(*self->state.node, tenant, *kept, result.reason);
                   ingest_reply r;
                   r.tenant = tenant;
                   if (result.status != 0) {
@@ -108,6 +137,10 @@ tenant_actor::behavior_type tenant_actor_behavior(tenant_actor::stateful_pointer
                 },
                 [=](caf::error& err) {
                   finished();
+                  if (kept)
+                    keep_received(
+                        *self->state.node, tenant, *kept,
+                        "the write did not reach the writer shard: " + self->system().render(err));
                   ingest_reply r;
                   r.tenant = tenant;
                   r.error = node_error{503,

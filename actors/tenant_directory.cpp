@@ -1,6 +1,7 @@
 #include "actors/tenant_directory.hpp"
 
 #include "actors/tenant_actor.hpp"
+#include "config/log.hpp"
 #include "store/secrets.hpp"
 
 #include <nlohmann/json.hpp>
@@ -137,8 +138,23 @@ void run_admin(self_ptr self, admin_job& job) {
       job.reply->deliver({200, json{{"id", t.id}, {"revoked", req.key_id}}.dump()});
       return;
     }
+    case op::purge_dead_letters: {
+      std::size_t removed = 0;
+      auto& letters = st.node->dead_letters;
+      auto ec = req.letter_ids.empty() ? letters.purge(t.id, removed)
+                                       : letters.remove(t.id, req.letter_ids, removed);
+      if (ec)
+        return job.reply->deliver(
+            error_reply(503, "unavailable", "dead-letter write failed: " + ec.message()));
+      job.reply->deliver({200, json{{"id", t.id}, {"purged", removed}}.dump()});
+      return;
+    }
     case op::delete_tenant: {
       if (auto ec = st.cat->delete_tenant(t.id)) return job.reply->deliver(store_error(ec));
+      std::size_t letters_removed = 0;
+      if (auto ec = st.node->dead_letters.purge(t.id, letters_removed))
+        log_warn("tenant deleted, but its dead letters could not be purged",
+                 {{"tenant", t.id}, {"error", ec.message()}});
       std::string id = t.id;
       int shard = t.shard;
       for (auto k = st.keys.begin(); k != st.keys.end();)
@@ -212,6 +228,24 @@ directory_actor::behavior_type tenant_directory(self_ptr self, std::shared_ptr<c
         job.reply->deliver(t ? std::optional<tenant_record>(*t) : std::nullopt);
       },
       [=](admin_atom, admin_job& job) { run_admin(self, job); },
+      [=](replay_atom, replay_job& job) {
+        // Straight to the tenant's writer: a replay is not rate-limited like ingestion.
+        auto& st = self->state;
+        auto t = st.tenants.find(job.tenant);
+        if (t == st.tenants.end())
+          return job.reply->deliver(write_result{404, "not_found", "no tenant " + job.tenant, {}});
+        auto reply = job.reply;
+        self->request(st.writers.at(t->second.shard), std::chrono::seconds(30), write_atom::value,
+                      write_batch{job.tenant, std::move(job.events), true})
+            .then([=](write_result& r) { reply->deliver(std::move(r)); },
+                  [=](caf::error& err) {
+                    reply->deliver(
+                        write_result{503,
+                                     "unavailable",
+                                     "the write did not complete: " + self->system().render(err),
+                                     {}});
+                  });
+      },
       [=](passivate_atom, const std::string& id) {
         // Stop routing to it first; jobs sent before this reach it before the confirmation.
         auto sender = caf::actor_cast<tenant_actor>(self->current_sender());

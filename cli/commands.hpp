@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sluice {
 
@@ -24,6 +25,17 @@ int run_tenant_create(const admin_flags& flags, const std::string& id, const std
                       std::optional<double> rate, std::optional<double> burst);
 int run_tenant_list(const admin_flags& flags);
 int run_tenant_rotate_key(const admin_flags& flags, const std::string& id);
+// Calls the admin API with the admin token and prints the JSON reply; the exit status.
+int admin_call(const admin_flags& flags, const std::string& method, const std::string& target,
+               const std::string& body);
+
+// `sluice dlq list|replay|purge --tenant ID [--id dl-N ...]`: a tenant's dead letters.
+int run_dlq_list(const admin_flags& flags, const std::string& tenant, const std::string& after,
+                 int limit);
+int run_dlq_replay(const admin_flags& flags, const std::string& tenant,
+                   const std::vector<std::string>& ids);
+int run_dlq_purge(const admin_flags& flags, const std::string& tenant,
+                  const std::vector<std::string>& ids);
 
 struct export_flags {
   std::string tenant, from, to;

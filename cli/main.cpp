@@ -1,5 +1,6 @@
 // The `sluice` binary: `serve` runs a node; `tenant` administers tenants of a running node;
-// `export` reads a tenant's events from a data dir.
+// `dlq` lists, replays and purges a tenant's dead letters; `export` reads a tenant's events from
+// a data dir.
 #include "cli/commands.hpp"
 
 #include <CLI/CLI.hpp>
@@ -22,14 +23,16 @@ int main(int argc, char** argv) {
   admin_flags admin;
   const char* listen_env = std::getenv("SLUICE_LISTEN");
   admin.server = listen_env ? listen_env : "127.0.0.1:8080";
+  auto add_admin_options = [&admin](CLI::App* cmd) {
+    cmd->require_subcommand(1);
+    cmd->add_option("--server", admin.server, "host:port of the server")->capture_default_str();
+    cmd->add_option("--token", admin.token,
+                    "admin token (default: SLUICE_ADMIN_TOKEN or <data>/admin_token)");
+    cmd->add_option("--data", admin.data_dir, "data directory holding admin_token")
+        ->capture_default_str();
+  };
   auto* tenant_cmd = app.add_subcommand("tenant", "administer tenants of a running server");
-  tenant_cmd->require_subcommand(1);
-  tenant_cmd->add_option("--server", admin.server, "host:port of the server")
-      ->capture_default_str();
-  tenant_cmd->add_option("--token", admin.token,
-                         "admin token (default: SLUICE_ADMIN_TOKEN or <data>/admin_token)");
-  tenant_cmd->add_option("--data", admin.data_dir, "data directory holding admin_token")
-      ->capture_default_str();
+  add_admin_options(tenant_cmd);
 
   std::string id, name;
   std::optional<double> rate, burst;
@@ -42,6 +45,22 @@ int main(int argc, char** argv) {
   auto* list = tenant_cmd->add_subcommand("list", "list tenants");
   auto* rotate = tenant_cmd->add_subcommand("rotate-key", "issue a new API key for a tenant");
   rotate->add_option("id", id, "tenant id")->required();
+
+  auto* dlq_cmd = app.add_subcommand("dlq", "a tenant's dead letters on a running server");
+  add_admin_options(dlq_cmd);
+  std::string dlq_tenant, dlq_after;
+  std::vector<std::string> dlq_ids;
+  int dlq_limit = 100;
+  auto* dlq_list = dlq_cmd->add_subcommand("list", "list dead letters, oldest first");
+  auto* dlq_replay =
+      dlq_cmd->add_subcommand("replay", "store or deliver them again (all, or --id ...)");
+  auto* dlq_purge = dlq_cmd->add_subcommand("purge", "delete them (all, or --id ...)");
+  for (auto* sub : {dlq_list, dlq_replay, dlq_purge})
+    sub->add_option("--tenant", dlq_tenant, "tenant id")->required();
+  dlq_list->add_option("--after", dlq_after, "list after this id (dl-N), for the next page");
+  dlq_list->add_option("--limit", dlq_limit, "letters per page, 1 to 1000")->capture_default_str();
+  for (auto* sub : {dlq_replay, dlq_purge})
+    sub->add_option("--id", dlq_ids, "a dead letter id (dl-N); repeatable; default: all");
 
   export_flags exp;
   auto* export_cmd =
@@ -57,5 +76,8 @@ int main(int argc, char** argv) {
   if (*create) return run_tenant_create(admin, id, name, rate, burst);
   if (*list) return run_tenant_list(admin);
   if (*rotate) return run_tenant_rotate_key(admin, id);
+  if (*dlq_list) return run_dlq_list(admin, dlq_tenant, dlq_after, dlq_limit);
+  if (*dlq_replay) return run_dlq_replay(admin, dlq_tenant, dlq_ids);
+  if (*dlq_purge) return run_dlq_purge(admin, dlq_tenant, dlq_ids);
   return 2;
 }

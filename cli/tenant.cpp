@@ -1,4 +1,5 @@
-// `sluice tenant create|list|rotate-key`: calls the admin API of a running server.
+// `sluice tenant create|list|rotate-key`: calls the admin API of a running server (admin_call is
+// shared with `sluice dlq`).
 #include "cli/commands.hpp"
 #include "http/client.hpp"
 
@@ -9,10 +10,9 @@
 #include <iostream>
 
 namespace sluice {
-namespace {
 
-int call(const admin_flags& flags, const std::string& method, const std::string& target,
-         const std::string& body) {
+int admin_call(const admin_flags& flags, const std::string& method, const std::string& target,
+               const std::string& body) {
   std::string token = flags.token;
   if (token.empty())
     if (const char* env = std::getenv("SLUICE_ADMIN_TOKEN")) token = env;
@@ -43,8 +43,6 @@ int call(const admin_flags& flags, const std::string& method, const std::string&
   return res.status < 300 ? 0 : 1;
 }
 
-}  // namespace
-
 int run_tenant_create(const admin_flags& flags, const std::string& id, const std::string& name,
                       std::optional<double> rate, std::optional<double> burst) {
   nlohmann::json body{{"id", id}};
@@ -55,15 +53,15 @@ int run_tenant_create(const admin_flags& flags, const std::string& id, const std
         {"events_per_sec", rate.value_or(defaults.default_rate_limit.events_per_sec)},
         {"burst", burst.value_or(defaults.default_rate_limit.burst)}};
   }
-  return call(flags, "POST", "/v1/admin/tenants", body.dump());
+  return admin_call(flags, "POST", "/v1/admin/tenants", body.dump());
 }
 
 int run_tenant_list(const admin_flags& flags) {
-  return call(flags, "GET", "/v1/admin/tenants", "");
+  return admin_call(flags, "GET", "/v1/admin/tenants", "");
 }
 
 int run_tenant_rotate_key(const admin_flags& flags, const std::string& id) {
-  return call(flags, "POST", "/v1/admin/tenants/" + id + "/keys", "");
+  return admin_call(flags, "POST", "/v1/admin/tenants/" + id + "/keys", "");
 }
 
 }  // namespace sluice

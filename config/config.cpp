@@ -42,6 +42,9 @@ std::vector<option> options_of(config& c) {
       {"tenant_idle_sec", &c.tenant_idle_sec},
       {"fair_scheduling", &c.fair_scheduling},
       {"fair_quantum_events", &c.fair_quantum_events},
+      {"writer.retry_attempts", &c.writer_retry_attempts},
+      {"writer.retry_base_ms", &c.writer_retry_base_ms},
+      {"writer.retry_max_ms", &c.writer_retry_max_ms},
       {"rate_limit.events_per_sec", &c.default_rate_limit.events_per_sec},
       {"rate_limit.burst", &c.default_rate_limit.burst},
       {"log_level", &c.log_level},
@@ -214,6 +217,15 @@ std::vector<std::string> validate(const config& c) {
   check(c.tenant_idle_sec >= 1, "tenant_idle_sec", "must be at least 1");
   check(c.fair_quantum_events >= 1, "fair_quantum_events", "must be at least 1");
   check(c.max_commit_events >= 1, "max_commit_events", "must be at least 1");
+  check(c.writer_retry_attempts >= 1 && c.writer_retry_attempts <= 20, "writer.retry_attempts",
+        "must be between 1 and 20");
+  check(c.writer_retry_base_ms >= 1, "writer.retry_base_ms", "must be at least 1");
+  check(c.writer_retry_max_ms >= c.writer_retry_base_ms && c.writer_retry_max_ms <= 10000,
+        "writer.retry_max_ms", "must be between writer.retry_base_ms and 10000");
+  // The tenant actor gives a write 30 s; the retries must end well before that.
+  check(static_cast<std::int64_t>(c.writer_retry_attempts - 1) * c.writer_retry_max_ms <= 20000,
+        "writer.retry_max_ms",
+        "(writer.retry_attempts - 1) x writer.retry_max_ms must be at most 20000 ms");
   check(c.metrics_listen.empty() || split_host_port(c.metrics_listen, host, port), "metrics.listen",
         "must be host:port");
   check(c.metrics_max_tenants >= 1, "metrics.max_tenants", "must be at least 1");

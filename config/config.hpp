@@ -34,6 +34,11 @@ struct config {
   int tenant_idle_sec = 60;             // an idle tenant actor is passivated after this long
   bool fair_scheduling = true;          // deficit round-robin over tenants at the writer shards
   int fair_quantum_events = 1000;       // events a tenant may add to each commit
+  // A failed group commit is retried (exponential backoff, equal jitter) up to this many
+  // attempts in all; then its events become dead letters and durable writers get 503.
+  int writer_retry_attempts = 5;
+  int writer_retry_base_ms = 10;    // the first retry waits 5..10 ms, each next one twice that
+  int writer_retry_max_ms = 1000;   // cap of one wait
   rate_limit default_rate_limit;    // for tenants created without one
   std::string log_level = "info";   // debug, info, warn, error
   bool access_log = true;           // one log line per request
@@ -43,7 +48,7 @@ struct config {
   int shutdown_grace_ms = 1000;     // on SIGTERM: /readyz is 503 this long before closing
   int shutdown_timeout_ms = 15000;  // then in-flight requests get this long to finish
   bool trusted_gateway = false;     // take the tenant from X-Tenant-ID (behind a gateway)
-  std::string faults;  // test-only fault injection (config/faults.hpp); empty: none
+  std::string faults;               // test-only fault injection (config/faults.hpp); empty: none
 };
 
 // Reads `path` (may be empty: no file), then SLUICE_* variables, then command-line overrides

@@ -6,7 +6,7 @@
 namespace sluice {
 namespace {
 
-const char* const point_names[] = {"writer_commit", "webhook_send", "writer_start"};
+const char* const point_names[] = {"writer_commit", "webhook_send", "writer_start", "writer_crash"};
 
 bool parse_number(const std::string& s, double& out) {
   try {
@@ -39,7 +39,7 @@ bool faults::parse(const std::string& spec, std::string& error) {
       if (name == point_names[i]) index = i;
     if (index < 0) {
       error = "faults: unknown point \"" + name +
-              "\" (writer_commit, webhook_send or writer_start)";
+              "\" (writer_commit, webhook_send, writer_start or writer_crash)";
       return false;
     }
     if (!parse_number(item.substr(equals + 1), value)) {
@@ -48,10 +48,14 @@ bool faults::parse(const std::string& spec, std::string& error) {
     }
     rule& r = rules_[index];
     r.active = true;
-    if (mode == "p" && value <= 1) r.probability = value;
-    else if (mode == "nth") r.nth = static_cast<std::uint64_t>(value);
-    else if (mode == "first") r.first = static_cast<std::uint64_t>(value);
-    else if (mode == "every" && value >= 1) r.every = static_cast<std::uint64_t>(value);
+    if (mode == "p" && value <= 1)
+      r.probability = value;
+    else if (mode == "nth")
+      r.nth = static_cast<std::uint64_t>(value);
+    else if (mode == "first")
+      r.first = static_cast<std::uint64_t>(value);
+    else if (mode == "every" && value >= 1)
+      r.every = static_cast<std::uint64_t>(value);
     else {
       error = "faults: \"" + item + "\": mode must be p (0..1), nth, first or every (>= 1)";
       return false;

@@ -11,7 +11,9 @@
 
 namespace sluice {
 
-enum class fault_point { writer_commit, webhook_send, writer_start };
+// writer_commit: a group commit fails; webhook_send: a delivery fails; writer_start: a writer
+// shard quits as it starts; writer_crash: a writer shard quits while it holds queued writes.
+enum class fault_point { writer_commit, webhook_send, writer_start, writer_crash };
 
 class faults {
  public:
@@ -22,13 +24,13 @@ class faults {
 
  private:
   struct rule {
-    double probability = 0;      // p=: each call fails with this probability
-    std::uint64_t nth = 0;       // nth=: only the nth call fails (1-based)
-    std::uint64_t first = 0;     // first=: the first N calls fail
-    std::uint64_t every = 0;     // every=: every Nth call fails
+    double probability = 0;   // p=: each call fails with this probability
+    std::uint64_t nth = 0;    // nth=: only the nth call fails (1-based)
+    std::uint64_t first = 0;  // first=: the first N calls fail
+    std::uint64_t every = 0;  // every=: every Nth call fails
     bool active = false;
   };
-  static constexpr int points = 3;
+  static constexpr int points = 4;
   rule rules_[points];
   std::atomic<std::uint64_t> calls_[points] = {};
 };

@@ -57,7 +57,21 @@ std::optional<admin_input_error> read_tenant_fields(const json& body, admin_requ
   return std::nullopt;
 }
 
-// Parses the body as a JSON object, or answers 415/400 and returns nullopt.
+void forward(route_call& call, admin_request req) {
+  auto respond = call.respond;
+  auto* refusals = &call.ctx.refusals;
+  bool changes_limits = req.what == admin_request::op::patch_tenant ||
+                        req.what == admin_request::op::revoke_key ||
+                        req.what == admin_request::op::delete_tenant;
+  call.ctx.n.admin(std::move(req), [respond, refusals, changes_limits](admin_reply r) {
+    // A raised limit, a revoked key or a deleted tenant takes effect at once, also at the edge.
+    if (changes_limits) refusals->clear();
+    respond(json_response(r.status, std::move(r.body)));
+  });
+}
+
+}  // namespace
+
 std::optional<json> json_body(route_call& call) {
   if (!content_type_is(call.req, "application/json")) {
     call.respond(
@@ -71,21 +85,6 @@ std::optional<json> json_body(route_call& call) {
   }
   return body;
 }
-
-void forward(route_call& call, admin_request req) {
-  auto respond = call.respond;
-  auto* refusals = &call.ctx.refusals;
-  bool changes_limits = req.what != admin_request::op::list_tenants &&
-                        req.what != admin_request::op::create_tenant &&
-                        req.what != admin_request::op::add_key;
-  call.ctx.n.admin(std::move(req), [respond, refusals, changes_limits](admin_reply r) {
-    // A raised limit, a revoked key or a deleted tenant takes effect at once, also at the edge.
-    if (changes_limits) refusals->clear();
-    respond(json_response(r.status, std::move(r.body)));
-  });
-}
-
-}  // namespace
 
 void admin_create_tenant(route_call& call) {
   auto body = json_body(call);

@@ -18,22 +18,6 @@ namespace {
 
 constexpr std::int64_t no_upper_bound = std::numeric_limits<std::int64_t>::max();
 
-// Authenticates, then runs `read(tenant)` on the io thread; 401 for an unknown key.
-void with_tenant(route_call& call, std::function<void(const tenant_record&)> read) {
-  auto who = tenant_credential(call);
-  auto respond = call.respond;
-  if (!who)
-    return respond(error_response(401, "unauthorized", "missing, unknown or revoked API key"));
-  auto post = call.post;
-  auto info = call.info;
-  call.ctx.n.authenticate(std::move(*who), [=](std::optional<tenant_record> t) {
-    if (!t)
-      return respond(error_response(401, "unauthorized", "missing, unknown or revoked API key"));
-    if (info) info->tenant = t->id;
-    post([=] { read(*t); });
-  });
-}
-
 // Query parameters, each checked with its name in the error.
 struct params {
   const std::map<std::string, std::string>& query;
@@ -99,6 +83,21 @@ void append_counts(std::string& out, const std::map<std::string, std::uint64_t>&
 }
 
 }  // namespace
+
+void with_tenant(route_call& call, std::function<void(const tenant_record&)> read) {
+  auto who = tenant_credential(call);
+  auto respond = call.respond;
+  if (!who)
+    return respond(error_response(401, "unauthorized", "missing, unknown or revoked API key"));
+  auto post = call.post;
+  auto info = call.info;
+  call.ctx.n.authenticate(std::move(*who), [=](std::optional<tenant_record> t) {
+    if (!t)
+      return respond(error_response(401, "unauthorized", "missing, unknown or revoked API key"));
+    if (info) info->tenant = t->id;
+    post([=] { read(*t); });
+  });
+}
 
 void get_events(route_call& call) {
   auto query = call.query;

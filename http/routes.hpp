@@ -4,7 +4,10 @@
 
 #include "http/router.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +31,13 @@ std::optional<credential> tenant_credential(const route_call& call);
 // The media type of Content-Type (case-insensitive, parameters ignored) is `wanted`.
 bool content_type_is(const http_request& req, boost::beast::string_view wanted);
 
+// Authenticates the tenant credential, then runs `read(tenant)` on the io thread; 401 for an
+// unknown key.
+void with_tenant(route_call& call, std::function<void(const tenant_record&)> read);
+
+// The body as a JSON object; otherwise answers 415 (not JSON) or 400 and returns nullopt.
+std::optional<nlohmann::json> json_body(route_call& call);
+
 void post_event(route_call& call);
 void post_batch(route_call& call);
 void post_encode(route_call& call);
@@ -44,5 +54,11 @@ void admin_patch_tenant(route_call& call);
 void admin_add_key(route_call& call);
 void admin_revoke_key(route_call& call);
 void admin_delete_tenant(route_call& call);
+
+void get_dead_letters(route_call& call);
+void post_dead_letter_replay(route_call& call);
+void admin_get_dead_letters(route_call& call);
+void admin_replay_dead_letters(route_call& call);
+void admin_purge_dead_letters(route_call& call);
 
 }  // namespace sluice

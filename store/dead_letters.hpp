@@ -33,6 +33,23 @@ struct dead_letter {
   std::uint64_t seq = 0;   // kind "webhook": the delivered event's seq
 };
 
+// The API names letter 7 "dl-7".
+inline std::string letter_name(std::uint64_t id) {
+  return "dl-" + std::to_string(id);
+}
+// The id of "dl-<n>" (n a positive decimal without sign or leading zero); 0 when malformed.
+inline std::uint64_t parse_letter_name(std::string_view name) {
+  if (name.size() < 4 || name.size() > 23 || name.substr(0, 3) != "dl-" || name[3] == '0') return 0;
+  std::uint64_t id = 0;
+  for (char c : name.substr(3)) {
+    if (c < '0' || c > '9') return 0;
+    auto digit = static_cast<std::uint64_t>(c - '0');
+    if (id > (UINT64_MAX - digit) / 10) return 0;  // would overflow
+    id = id * 10 + digit;
+  }
+  return id;
+}
+
 class dead_letter_store {
  public:
   static std::unique_ptr<dead_letter_store> open(const std::string& dir, bool read_only,

@@ -91,6 +91,22 @@ TEST_CASE("config: validation names each bad value") {
   CHECK(mentions(errors, "admin_token"));
 }
 
+TEST_CASE("config: writer retries are bounded well inside the 30 s a write may take") {
+  config c;
+  c.writer_retry_attempts = 0;
+  CHECK(mentions(validate(c), "writer.retry_attempts"));
+  c = config{};
+  c.writer_retry_base_ms = 100;
+  c.writer_retry_max_ms = 50;
+  CHECK(mentions(validate(c), "writer.retry_max_ms"));
+  c = config{};
+  c.writer_retry_attempts = 20;
+  c.writer_retry_max_ms = 2000;  // 19 waits of up to 2 s: 38 s
+  CHECK(mentions(validate(c), "writer.retry_max_ms"));
+  c.writer_retry_max_ms = 1000;
+  CHECK(validate(c).empty());
+}
+
 TEST_CASE("config: host and port are split, IPv6 brackets removed") {
   std::string host;
   unsigned short port = 0;

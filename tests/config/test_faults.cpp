@@ -44,3 +44,13 @@ TEST_CASE("a malformed fault spec is refused with the reason") {
   CHECK_FALSE(faults().parse("writer_commit", error));
   CHECK_FALSE(faults().parse("writer_commit:nth=x", error));
 }
+
+TEST_CASE("writer_crash is a fault point of its own") {
+  faults f;
+  std::string error;
+  REQUIRE(f.parse("writer_crash:nth=2", error));
+  CHECK_FALSE(f.fail(fault_point::writer_crash));
+  CHECK_FALSE(f.fail(fault_point::writer_commit));
+  CHECK(f.fail(fault_point::writer_crash));
+  CHECK_FALSE(f.fail(fault_point::writer_crash));
+}

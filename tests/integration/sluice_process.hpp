@@ -30,6 +30,9 @@ class sluice_process {
   unsigned short port() const { return port_; }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& admin_token() const { return admin_token_; }
+  // Everything the server logged so far (its stderr, kept in <data_dir>.log; level warn unless
+  // SLUICE_LOG_LEVEL is given).
+  std::string log_text() const;
 
   client_response get(const std::string& target, const std::string& key = "");
   client_response post(const std::string& target, const std::string& body,
@@ -49,6 +52,9 @@ class sluice_process {
   unsigned short port_ = 0;
   int pid_ = -1;
 };
+
+// Runs a shell command; its exit status and what it printed on stdout and stderr.
+std::pair<int, std::string> run_command(const std::string& command);
 
 // A loopback port nothing listens on right now.
 unsigned short free_port();

@@ -21,6 +21,7 @@
 #include <thread>
 
 using sluice::testing::free_port;
+using sluice::testing::run_command;
 using sluice::testing::sluice_process;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
@@ -159,17 +160,6 @@ std::string event(const std::string& id) {
          "\"}";
 }
 
-// Runs a shell command; its exit status and everything it printed (stdout and stderr).
-std::pair<int, std::string> run(const std::string& command) {
-  std::string output;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return {-1, "popen failed"};
-  char buf[4096];
-  while (auto n = std::fread(buf, 1, sizeof buf, pipe)) output.append(buf, n);
-  int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
 }  // namespace
 
 TEST_CASE("prometheus: a real scrape carries each tenant's stored and duplicate counts",
@@ -240,7 +230,7 @@ TEST_CASE("prometheus: promtool check metrics passes on a real scrape of /metric
   REQUIRE(fd >= 0);
   ::close(fd);
   std::ofstream(path) << scrape.body;
-  auto [status, output] = run(std::string("promtool check metrics < ") + path);
+  auto [status, output] = run_command(std::string("promtool check metrics < ") + path);
   ::unlink(path);
   INFO("promtool check metrics said: " << output);
   CHECK(status == 0);

@@ -97,3 +97,12 @@ TEST_CASE("dead letter ids keep increasing across reopening") {
   REQUIRE_FALSE(store->add(letters));
   CHECK(letters[0].id == last + 1);
 }
+
+TEST_CASE("dead-letter names are dl-<id>, and only those parse") {
+  CHECK(letter_name(7) == "dl-7");
+  CHECK(parse_letter_name("dl-7") == 7);
+  CHECK(parse_letter_name("dl-18446744073709551615") == 18446744073709551615ULL);
+  for (const char* bad : {"", "dl-", "dl-0", "dl-07", "dl--1", "dl-1x", "DL-1", "7", "dl-1 ",
+                          "dl-18446744073709551616"})
+    CHECK(parse_letter_name(bad) == 0);
+}
