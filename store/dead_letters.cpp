@@ -1,21 +1,12 @@
 #include "store/dead_letters.hpp"
 
 #include "store/keys.hpp"
+#include "store/secrets.hpp"
 
 #include <nlohmann/json.hpp>
 
 namespace sluice {
 namespace {
-
-std::string to_hex(std::string_view bytes) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
 
 std::string from_hex(std::string_view hex) {
   auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
