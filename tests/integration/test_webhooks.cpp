@@ -87,6 +87,16 @@ auto count_requests(std::size_t n) {
   return [n](const std::vector<received_request>& r) { return r.size() >= n; };
 }
 
+// The node counts a delivery just after the receiver answered it: poll /metrics for the line.
+bool metrics_show(sluice_process& s, const std::string& line) {
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (s.get("/metrics").body.find(line) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("webhooks: create, list and delete, with input errors and other tenants' ids as 404",
@@ -242,11 +252,8 @@ TEST_CASE("webhooks: a failing receiver gets retries with growing gaps, then one
   CHECK(gaps[1] + 20 >= gaps[0]);
   CHECK(gaps[2] + 20 >= gaps[1]);
   CHECK(gaps[2] > gaps[0]);
-  auto metrics = s.get("/metrics").body;
-  CHECK(metrics.find(R"(sluice_webhook_deliveries_total{outcome="delivered",tenant="acme"} 2)") !=
-        std::string::npos);
-  CHECK(metrics.find(R"(sluice_webhook_deliveries_total{outcome="failed",tenant="acme"} 3)") !=
-        std::string::npos);
+  CHECK(metrics_show(s, R"(sluice_webhook_deliveries_total{outcome="delivered",tenant="acme"} 2)"));
+  CHECK(metrics_show(s, R"(sluice_webhook_deliveries_total{outcome="failed",tenant="acme"} 3)"));
 }
 
 TEST_CASE(
@@ -282,8 +289,7 @@ TEST_CASE(
   CHECK(l.event.event_type == "login");
   CHECK(l.event.event_id == "e0");
   CHECK(l.first_failed_at_us < l.last_failed_at_us);
-  CHECK(s.get("/metrics").body.find(R"(sluice_dead_letters_total{tenant="acme"} 1)") !=
-        std::string::npos);
+  CHECK(metrics_show(s, R"(sluice_dead_letters_total{tenant="acme"} 1)"));
 
   receiver.fail_next(0);
   store_events(s, key, {"login"}, "healed");
