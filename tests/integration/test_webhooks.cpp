@@ -337,3 +337,17 @@ TEST_CASE("webhooks: deliveries pending at a restart are delivered afterwards, i
   // Each event delivered once: the cursor kept 1-3 from being sent again after the restart.
   CHECK(delivered(receiver.requests()) == std::vector<std::uint64_t>{1, 2, 3, 4, 6, 7});
 }
+
+TEST_CASE("webhooks: an injected webhook_send fault is a failed attempt that is retried",
+          "[integration][webhooks]") {
+  webhook_receiver receiver;
+  sluice_process s(fast({{"SLUICE_FAULTS", "webhook_send:first=2"}}));
+  auto key = s.create_tenant("acme");
+  subscribe(s, key, receiver.url(), {"login"});
+  store_events(s, key, {"login"});
+  REQUIRE(receiver.wait_until(count_delivered(1), 10s));
+  auto r = receiver.requests();
+  REQUIRE(r.size() == 1);  // the two injected failures never reached the receiver
+  CHECK(r[0].headers["x-sluice-delivery-attempt"] == "3");
+  CHECK(metrics_show(s, R"(sluice_webhook_deliveries_total{outcome="failed",tenant="acme"} 2)"));
+}
