@@ -1,8 +1,6 @@
 #include "store/secrets.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -33,15 +31,6 @@ std::string sha256(std::string_view data) {
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
          reinterpret_cast<unsigned char*>(out.data()));
   return out;
-}
-
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-            reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len))
-    throw std::runtime_error("OpenSSL HMAC failed");
-  return to_hex(std::string_view(reinterpret_cast<const char*>(mac), len));
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
