@@ -216,6 +216,13 @@ TEST_CASE("webhooks: only subscribed types are delivered, in seq order, signed w
     CHECK(wanted.count(body["event"]["event_type"]) == 1);
   }
   CHECK(json::parse(requests[0].body)["event_id"] == "e1");
+
+  // More events than the dispatcher reads ahead at a time: still all of them, in order.
+  store_events(s, key, std::vector<std::string>(40, "purchase"), "many");  // seqs 10..49
+  REQUIRE(receiver.wait_until(count_delivered(45), 10s));
+  std::vector<std::uint64_t> expected{3, 4, 6, 8, 9};
+  for (std::uint64_t seq = 10; seq <= 49; ++seq) expected.push_back(seq);
+  CHECK(delivered(receiver.requests()) == expected);
 }
 
 TEST_CASE("webhooks: a failing receiver gets retries with growing gaps, then one delivery",
