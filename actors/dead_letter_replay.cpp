@@ -37,17 +37,6 @@ void half_done(const std::shared_ptr<replay_run>& run) {
   if (--run->halves == 0) finish(*run);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Webhook letters: the ONE place that hands them to the webhook deliverers. `done` gets one
-// reason per letter, empty when it was delivered. This build has no webhook deliverers; at merge
-// this becomes: n.redeliver_webhooks(tenant, std::move(letters), std::move(done));
-void dispatch_webhook_letters(node& n, const std::string& tenant, std::vector<dead_letter> letters,
-                              std::function<void(std::vector<std::string>)> done) {
-  (void)n;
-  (void)tenant;
-  done(std::vector<std::string>(letters.size(), "webhook replay is not available in this build"));
-}
-// ---------------------------------------------------------------------------------------------
 
 json result(std::uint64_t id, const char* status) {
   return {{"id", letter_name(id)}, {"status", status}};
@@ -170,7 +159,8 @@ void replay_dead_letters(node& n, const node_context& ctx, directory_actor direc
                      replay_job{tenant, std::move(events), std::move(slot)});
   }
   if (run->webhooks.empty()) return half_done(run);
-  dispatch_webhook_letters(n, tenant, run->webhooks, [run](std::vector<std::string> failures) {
+  // The webhook dispatcher POSTs each letter once more; one reason per letter, empty: delivered.
+  n.redeliver_webhooks(tenant, run->webhooks, [run](std::vector<std::string> failures) {
     run->webhook_failures = std::move(failures);
     half_done(run);
   });

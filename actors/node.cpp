@@ -32,8 +32,9 @@ struct node::impl {
   node_context context{cfg, health, metrics, injected, *dead_letters};
   std::vector<std::shared_ptr<shard_store>> stores;
   caf::actor supervisor;
-  std::mutex directory_mutex;
+  std::mutex directory_mutex;  // guards directory and webhooks (set by the supervisor)
   directory_actor directory;
+  webhook_actor webhooks;
 
   impl(const config& c, std::unique_ptr<dead_letter_store> letters)
       : cfg(c),
@@ -44,6 +45,10 @@ struct node::impl {
   directory_actor current_directory() {
     std::lock_guard<std::mutex> lock(directory_mutex);
     return directory;
+  }
+  webhook_actor current_webhooks() {
+    std::lock_guard<std::mutex> lock(directory_mutex);
+    return webhooks;
   }
 };
 
@@ -102,16 +107,21 @@ std::unique_ptr<node> node::start(const config& cfg, std::string& error) {
   p->system_cfg.set("scheduler.max-threads", static_cast<std::size_t>(1));
   p->system = std::make_unique<caf::actor_system>(p->system_cfg);
   auto* raw = p.get();
-  p->supervisor =
-      p->system->spawn(supervisor, &p->context, cat, p->stores, [raw](directory_actor d) {
+  p->supervisor = p->system->spawn(
+      supervisor, &p->context, cat, p->stores,
+      [raw](directory_actor d) {
         std::lock_guard<std::mutex> lock(raw->directory_mutex);
         raw->directory = std::move(d);
+      },
+      [raw](webhook_actor w) {
+        std::lock_guard<std::mutex> lock(raw->directory_mutex);
+        raw->webhooks = std::move(w);
       });
-  // The supervisor publishes the directory when it first runs; wait for that.
-  for (int i = 0; i < 5000 && !p->current_directory(); ++i)
+  // The supervisor publishes its children when it first runs; wait for that.
+  for (int i = 0; i < 5000 && !(p->current_directory() && p->current_webhooks()); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  if (!p->current_directory()) {
-    error = "the tenant directory did not start";
+  if (!p->current_directory() || !p->current_webhooks()) {
+    error = "the tenant directory or the webhook dispatcher did not start";
     return nullptr;
   }
   return std::unique_ptr<node>(new node(std::move(p)));
@@ -139,6 +149,16 @@ void node::authenticate(credential who, auth_callback cb) {
 void node::admin(admin_request req, admin_callback cb) {
   admin_reply dropped{
       503, R"({"error":{"code":"unavailable","message":"the request was dropped; retry"}})"};
+  if (req.what == admin_request::op::delete_tenant) {
+    // The tenant's webhooks left the catalog with it; the dispatcher forgets them before the
+    // caller hears of the deletion (so a tenant re-created under the same id starts clean).
+    auto* p = impl_.get();
+    cb = [p, tenant = req.tenant_id, cb = std::move(cb)](admin_reply r) {
+      if (r.status == 200)
+        if (auto w = p->current_webhooks()) caf::anon_send(w, forget_atom::value, tenant);
+      cb(std::move(r));
+    };
+  }
   auto slot = std::make_shared<reply_slot<admin_reply>>(std::move(cb), std::move(dropped));
   auto directory = impl_->current_directory();
   if (!directory) return;  // the slot answers with its fallback
@@ -149,6 +169,26 @@ void node::replay_dead_letters(std::string tenant, std::optional<std::vector<std
                                admin_callback cb) {
   sluice::replay_dead_letters(*this, impl_->context, impl_->current_directory(), std::move(tenant),
                               std::move(ids), std::move(cb));
+}
+
+void node::webhooks(webhook_request req, admin_callback cb) {
+  admin_reply dropped{
+      503, R"({"error":{"code":"unavailable","message":"the request was dropped; retry"}})"};
+  auto slot = std::make_shared<reply_slot<admin_reply>>(std::move(cb), std::move(dropped));
+  auto w = impl_->current_webhooks();
+  if (!w) return;  // the slot answers with its fallback
+  caf::anon_send(w, webhook_atom::value, webhook_job{std::move(req), std::move(slot)});
+}
+
+void node::redeliver_webhooks(std::string tenant, std::vector<dead_letter> letters,
+                              std::function<void(std::vector<std::string>)> done) {
+  std::vector<std::string> dropped(letters.size(), "webhook dispatcher unavailable; retry");
+  auto slot =
+      std::make_shared<reply_slot<std::vector<std::string>>>(std::move(done), std::move(dropped));
+  auto w = impl_->current_webhooks();
+  if (!w) return;  // the slot answers with its fallback
+  caf::anon_send(w, redeliver_atom::value,
+                 redeliver_job{std::move(tenant), std::move(letters), std::move(slot)});
 }
 
 shard_store& node::store(int shard) {
@@ -185,6 +225,7 @@ void node::shutdown(std::chrono::milliseconds timeout) {
   {
     std::lock_guard<std::mutex> lock(impl_->directory_mutex);
     impl_->directory = nullptr;
+    impl_->webhooks = nullptr;
   }
   impl_->supervisor = nullptr;
   impl_->system.reset();

@@ -7,6 +7,7 @@
 #include "config/config.hpp"
 #include "config/metrics.hpp"
 #include "store/catalog.hpp"
+#include "store/dead_letters.hpp"
 #include "store/journal_event.hpp"
 
 #include <chrono>
@@ -78,6 +79,18 @@ struct admin_reply {
 };
 using admin_callback = std::function<void(admin_reply)>;
 
+// A tenant's webhook subscription call (/v1/webhooks), already validated by the edge. The reply
+// is an admin_reply: a status and a JSON body.
+struct webhook_request {
+  enum class op { create, list, remove };
+  op what = op::list;
+  tenant_record tenant;  // the authenticated caller
+  std::string id;        // remove
+  std::string url;       // create: fields as validated
+  std::vector<std::string> event_types;
+  std::string secret;
+};
+
 class node {
  public:
   // Opens the catalog and shard stores under cfg.data_dir and starts the actors.
@@ -88,6 +101,13 @@ class node {
   void ingest(credential who, std::vector<journal_event> events, bool durable, ingest_callback cb);
   void authenticate(credential who, auth_callback cb);
   void admin(admin_request req, admin_callback cb);
+  void webhooks(webhook_request req, admin_callback cb);
+  // POSTs each webhook dead letter's stored body once more, signed with its subscription's
+  // current secret, and calls `done` exactly once with one reason per letter, in order ("" =
+  // delivered; "webhook no longer exists" when the subscription was deleted). Never hangs: each
+  // POST has the webhooks.timeout_ms deadline. Leaves the dead-letter store to the caller.
+  void redeliver_webhooks(std::string tenant, std::vector<dead_letter> letters,
+                          std::function<void(std::vector<std::string>)> done);
 
   // Re-drives the tenant's dead letters with these ids (nullopt: all, oldest first, at most
   // 1000 per call): events are stored again through the tenant's writer shard (dedup applies),

@@ -30,6 +30,11 @@ using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using replay_atom = caf::atom_constant<caf::atom("replay")>;
+using webhook_atom = caf::atom_constant<caf::atom("webhook")>;
+using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;
+using forget_atom = caf::atom_constant<caf::atom("forget")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using sent_atom = caf::atom_constant<caf::atom("sent")>;
 
 // A callback that is called exactly once: by `deliver`, or with `fallback` when the last
 // holder drops it unanswered (an actor died holding the job). No request is left hanging.
@@ -129,8 +134,21 @@ struct replay_job {
   std::shared_ptr<reply_slot<write_result>> reply;
 };
 
+// --- webhook dispatcher ---
+struct webhook_job {
+  webhook_request request;
+  std::shared_ptr<reply_slot<admin_reply>> reply;
+};
+struct redeliver_job {
+  std::string tenant;
+  std::vector<dead_letter> letters;
+  std::shared_ptr<reply_slot<std::vector<std::string>>> reply;  // one reason per letter
+};
+
 }  // namespace sluice
 
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::webhook_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::redeliver_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::ingest_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::auth_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::admin_job)
@@ -155,6 +173,15 @@ using tenant_actor =
                      caf::reacts_to<limit_atom, rate_limit>,     // PATCH changed the rate limit
                      caf::reacts_to<idle_atom>,                  // timer: idle long enough to go?
                      caf::reacts_to<passivate_atom>>;  // the directory no longer routes here
+
+// sent: a POST ended (webhook id, seq, delivered, reason); retry: a backoff timer (id, seq).
+using webhook_actor = caf::typed_actor<
+    caf::reacts_to<webhook_atom, webhook_job>,      // create, list, delete subscriptions
+    caf::reacts_to<redeliver_atom, redeliver_job>,  // POST dead letters again (replay)
+    caf::reacts_to<forget_atom, std::string>,       // the tenant was deleted
+    caf::reacts_to<tick_atom>,                      // timer: poll idle subscriptions
+    caf::reacts_to<retry_atom, std::string, std::uint64_t>,
+    caf::reacts_to<sent_atom, std::string, std::uint64_t, bool, std::string>>;
 
 // Registers the inspectable message types with the actor system.
 void register_messages(caf::actor_system_config& cfg);

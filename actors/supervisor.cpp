@@ -1,6 +1,7 @@
 #include "actors/supervisor.hpp"
 
 #include "actors/tenant_directory.hpp"
+#include "actors/webhook_dispatcher.hpp"
 #include "actors/writer_shard.hpp"
 #include "config/log.hpp"
 
@@ -21,17 +22,28 @@ void start_directory(self_ptr self) {
   st.on_directory(st.directory);
 }
 
-// Child index: 0..shards-1 are writers, `shards` is the directory. -1: not ours.
-// (A further child takes the next index here, in child_name and in the restart handler.)
+// Detached: it reads the shards and fsyncs cursor updates to the catalog.
+void start_webhooks(self_ptr self) {
+  auto& st = self->state;
+  st.webhooks =
+      self->spawn<caf::detached + caf::monitored>(webhook_dispatcher, st.cat, st.stores, st.node);
+  st.on_webhooks(st.webhooks);
+}
+
+// Child index: 0..shards-1 are writers, `shards` is the directory, `shards + 1` the webhook
+// dispatcher. -1: not ours.
 int child_index(supervisor_state& st, const caf::actor_addr& who) {
   for (std::size_t i = 0; i < st.writers.size(); ++i)
     if (st.writers[i].address() == who) return static_cast<int>(i);
   if (st.directory.address() == who) return static_cast<int>(st.writers.size());
+  if (st.webhooks.address() == who) return static_cast<int>(st.writers.size()) + 1;
   return -1;
 }
 
 std::string child_name(const supervisor_state& st, int child) {
-  if (child == static_cast<int>(st.writers.size())) return "tenant directory";
+  auto shards = static_cast<int>(st.writers.size());
+  if (child == shards) return "tenant directory";
+  if (child == shards + 1) return "webhook dispatcher";
   return "writer shard " + std::to_string(child);
 }
 
@@ -39,16 +51,19 @@ std::string child_name(const supervisor_state& st, int child) {
 
 caf::behavior supervisor(self_ptr self, const node_context* node, std::shared_ptr<catalog> cat,
                          std::vector<std::shared_ptr<shard_store>> stores,
-                         std::function<void(directory_actor)> on_directory) {
+                         std::function<void(directory_actor)> on_directory,
+                         std::function<void(webhook_actor)> on_webhooks) {
   auto& st = self->state;
   st.node = node;
   st.cat = std::move(cat);
   st.stores = std::move(stores);
   st.on_directory = std::move(on_directory);
+  st.on_webhooks = std::move(on_webhooks);
   st.writers.resize(st.stores.size());
-  st.restarts.resize(st.stores.size() + 1);
+  st.restarts.resize(st.stores.size() + 2);
   for (int i = 0; i < static_cast<int>(st.stores.size()); ++i) start_writer(self, i);
   start_directory(self);
+  start_webhooks(self);
 
   self->set_down_handler([=](caf::down_msg& msg) {
     auto& st = self->state;
@@ -79,6 +94,7 @@ caf::behavior supervisor(self_ptr self, const node_context* node, std::shared_pt
     auto& st = self->state;
     for (auto& w : st.writers) self->send_exit(w, msg.reason);
     self->send_exit(st.directory, msg.reason);
+    self->send_exit(st.webhooks, msg.reason);
     self->quit(msg.reason);
   });
   return {
@@ -101,6 +117,10 @@ caf::behavior supervisor(self_ptr self, const node_context* node, std::shared_pt
         auto& st = self->state;
         if (child == static_cast<int>(st.writers.size())) {
           start_directory(self);
+          return;
+        }
+        if (child == static_cast<int>(st.writers.size()) + 1) {
+          start_webhooks(self);
           return;
         }
         start_writer(self, child);

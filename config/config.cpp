@@ -55,6 +55,11 @@ std::vector<option> options_of(config& c) {
       {"shutdown.grace_ms", &c.shutdown_grace_ms},
       {"shutdown.timeout_ms", &c.shutdown_timeout_ms},
       {"trusted_gateway", &c.trusted_gateway},
+      {"webhooks.poll_ms", &c.webhooks_poll_ms},
+      {"webhooks.timeout_ms", &c.webhooks_timeout_ms},
+      {"webhooks.max_attempts", &c.webhooks_max_attempts},
+      {"webhooks.retry_base_ms", &c.webhooks_retry_base_ms},
+      {"webhooks.retry_max_ms", &c.webhooks_retry_max_ms},
       {"faults", &c.faults},
   };
 }
@@ -236,6 +241,14 @@ std::vector<std::string> validate(const config& c) {
   check(c.log_level == "debug" || c.log_level == "info" || c.log_level == "warn" ||
             c.log_level == "error",
         "log_level", "must be one of debug, info, warn, error");
+  check(c.webhooks_poll_ms >= 10 && c.webhooks_poll_ms <= 60000, "webhooks.poll_ms",
+        "must be between 10 and 60000");
+  check(c.webhooks_timeout_ms >= 100, "webhooks.timeout_ms", "must be at least 100");
+  check(c.webhooks_max_attempts >= 1 && c.webhooks_max_attempts <= 100, "webhooks.max_attempts",
+        "must be between 1 and 100");
+  check(c.webhooks_retry_base_ms >= 1, "webhooks.retry_base_ms", "must be at least 1");
+  check(c.webhooks_retry_max_ms >= c.webhooks_retry_base_ms, "webhooks.retry_max_ms",
+        "must be at least webhooks.retry_base_ms");
   std::string fault_error;
   if (!faults().parse(c.faults, fault_error)) errors.push_back(fault_error);
   return errors;

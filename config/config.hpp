@@ -48,7 +48,14 @@ struct config {
   int shutdown_grace_ms = 1000;     // on SIGTERM: /readyz is 503 this long before closing
   int shutdown_timeout_ms = 15000;  // then in-flight requests get this long to finish
   bool trusted_gateway = false;     // take the tenant from X-Tenant-ID (behind a gateway)
-  std::string faults;               // test-only fault injection (config/faults.hpp); empty: none
+  std::string faults;  // test-only fault injection (config/faults.hpp); empty: none
+
+  // Webhook deliveries (actors/webhook_dispatcher.hpp).
+  int webhooks_poll_ms = 200;         // a caught-up subscription looks for new events this often
+  int webhooks_timeout_ms = 5000;     // one delivery: connect, send and the receiver's answer
+  int webhooks_max_attempts = 8;      // attempts per event before it goes to the dead letters
+  int webhooks_retry_base_ms = 1000;  // first retry delay; doubles each attempt (with jitter)
+  int webhooks_retry_max_ms = 60000;  // cap of the retry delay
 };
 
 // Reads `path` (may be empty: no file), then SLUICE_* variables, then command-line overrides

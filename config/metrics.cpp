@@ -120,6 +120,11 @@ struct node_metrics::impl {
                                               .Name("sluice_dead_letters_total")
                                               .Help("Events moved to the dead letters.")
                                               .Register(*registry);
+  pm::Family<pm::Counter>& webhook_deliveries =
+      pm::BuildCounter()
+          .Name("sluice_webhook_deliveries_total")
+          .Help("Webhook POSTs by outcome: delivered (2xx) or failed (an attempt that failed).")
+          .Register(*registry);
   pm::Family<pm::Histogram>& latency =
       pm::BuildHistogram()
           .Name("sluice_ingest_duration_seconds")
@@ -174,6 +179,8 @@ struct node_metrics::impl {
     pm::Histogram* latency;
     pm::Gauge* queue;
     std::map<std::string, pm::Counter*, std::less<>> rejected;
+    pm::Counter* webhooks_delivered = nullptr;  // created with the tenant's first webhook POST
+    pm::Counter* webhooks_failed = nullptr;
     clock_type::time_point last_used;
   };
   std::mutex mutex;
@@ -199,6 +206,8 @@ struct node_metrics::impl {
                                                &latency.Add(l, latency_buckets),
                                                &queue.Add(l),
                                                {},
+                                               nullptr,
+                                               nullptr,
                                                {}})
                   .first;
     }
@@ -215,6 +224,8 @@ struct node_metrics::impl {
     latency.Remove(s.latency);
     queue.Remove(s.queue);
     for (auto& [reason, c] : s.rejected) rejected.Remove(c);
+    for (auto* c : {s.webhooks_delivered, s.webhooks_failed})
+      if (c) webhook_deliveries.Remove(c);
     tenants.erase(it);
   }
 };
@@ -258,6 +269,17 @@ void node_metrics::rejected(std::string_view tenant, std::string_view reason, st
 void node_metrics::rate_limited(std::string_view tenant) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->series(tenant).rate_limited->Increment();
+}
+
+void node_metrics::webhook_delivery(std::string_view tenant, bool delivered) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto& s = impl_->series(tenant);
+  auto*& c = delivered ? s.webhooks_delivered : s.webhooks_failed;
+  if (!c)
+    c = &impl_->webhook_deliveries.Add(
+        {{"tenant", impl_->tenants.count(std::string(tenant)) ? std::string(tenant) : "_other"},
+         {"outcome", delivered ? "delivered" : "failed"}});
+  c->Increment();
 }
 
 void node_metrics::dead_lettered(std::string_view tenant, std::uint64_t n) {

@@ -23,6 +23,8 @@ class node_metrics {
   void rejected(std::string_view tenant, std::string_view reason, std::uint64_t n = 1);
   void rate_limited(std::string_view tenant);
   void dead_lettered(std::string_view tenant, std::uint64_t n = 1);
+  // One webhook POST ended: 2xx (delivered) or a failed attempt.
+  void webhook_delivery(std::string_view tenant, bool delivered);
   void ingest_latency(std::string_view tenant, double seconds);
   void queue_depth(std::string_view tenant, double events);
   void forget_tenant(std::string_view tenant);

@@ -48,6 +48,10 @@ void get_count(route_call& call);
 void get_session(route_call& call);
 void get_export(route_call& call);
 
+void post_webhook(route_call& call);
+void get_webhooks(route_call& call);
+void delete_webhook(route_call& call);
+
 void admin_create_tenant(route_call& call);
 void admin_list_tenants(route_call& call);
 void admin_patch_tenant(route_call& call);

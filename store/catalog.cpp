@@ -1,5 +1,7 @@
 #include "store/catalog.hpp"
 
+#include "store/catalog_webhooks.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace sluice {
@@ -30,7 +32,20 @@ int put(MDB_txn* txn, MDB_dbi db, std::string_view key, std::string_view value, 
 
 std::unique_ptr<catalog> catalog::open(const std::string& dir, bool read_only,
                                        std::error_code& ec) {
-  auto env = lmdb_env::open(dir, 64ull << 20, {"tenants", "keys"}, read_only, ec);
+  auto env = lmdb_env::open(dir, 64ull << 20, {"tenants", "keys", "webhooks", "webhook_cursors"},
+                            read_only, ec);
+  // A catalog written before webhooks existed has no webhook tables, and a read-only open cannot
+  // create them: read tenants and keys alone.
+  if (!env && read_only && ec == lmdb_error(MDB_NOTFOUND)) {
+    ec.clear();
+    env = lmdb_env::open(dir, 64ull << 20, {"tenants", "keys"}, read_only, ec);
+    if (env) {
+      auto c = std::make_unique<catalog>();
+      c->env_ = std::move(env);
+      c->has_webhooks_ = false;
+      return c;
+    }
+  }
   if (!env) return nullptr;
   auto c = std::make_unique<catalog>();
   c->env_ = std::move(env);
@@ -63,6 +78,7 @@ std::error_code catalog::load(std::vector<tenant_record>& tenants, std::vector<k
 }
 
 std::error_code catalog::write(const std::function<int(MDB_txn*)>& body) {
+  std::lock_guard<std::mutex> lock(write_mutex_);
   for (int attempt = 0; attempt < 8; ++attempt) {
     std::error_code ec;
     auto txn = env_->begin_write(ec);
@@ -126,7 +142,8 @@ std::error_code catalog::delete_tenant(const std::string& id) {
         if (rc != 0) return rc;
       }
     }
-    return rc == MDB_NOTFOUND ? 0 : rc;
+    if (rc != MDB_NOTFOUND) return rc;
+    return delete_tenant_webhooks(txn, env_->db(webhooks_db), env_->db(cursors_db), id);
   });
 }
 
