@@ -303,6 +303,28 @@ TEST_CASE(
   REQUIRE(receiver.wait_until(count_delivered(1), 10s));
   CHECK(delivered(receiver.requests()) == std::vector<std::uint64_t>{2});
   CHECK(receiver.requests().size() == 4);
+
+  // The receiver healed: replaying the letter through the API delivers it, signed, and the
+  // letter leaves the dead letters.
+  auto listed = s.get("/v1/dead-letters", key);
+  REQUIRE(listed.status == 200);
+  auto listed_body = json::parse(listed.body);
+  REQUIRE(listed_body.at("dead_letters").size() == 1);
+  auto letter_id = listed_body["dead_letters"][0].at("id").get<std::string>();
+  CHECK(listed_body["dead_letters"][0].at("kind") == "webhook");
+  auto replay = s.post("/v1/dead-letters/replay", json{{"ids", {letter_id}}}.dump(), key);
+  INFO(replay.body);
+  REQUIRE(replay.status == 200);
+  auto replayed = json::parse(replay.body);
+  CHECK(replayed.at("delivered") == 1);
+  CHECK(replayed.at("failed") == 0);
+  CHECK(replayed.at("results")[0].at("status") == "delivered");
+  auto requests = receiver.requests();
+  REQUIRE(requests.size() == 5);
+  CHECK(requests.back().status == 200);
+  CHECK(requests.back().body == l.event.body);
+  CHECK(requests.back().headers["x-sluice-signature"] == signature("s3cret", l.event.body));
+  CHECK(json::parse(s.get("/v1/dead-letters", key).body).at("dead_letters").empty());
 }
 
 TEST_CASE("webhooks: a hanging receiver of one tenant does not hold another tenant's deliveries",
