@@ -111,6 +111,10 @@ std::optional<std::string> commit(writer_state& st, std::vector<pending>& items)
 // write does not take the others down; what still fails is dead-lettered.
 void give_up(writer_state& st, writer_state::failed_group g) {
   if (g.items.size() > 1) {
+    log_warn("group commit failed on its last attempt; trying each write alone",
+             {{"shard", std::to_string(st.shard)},
+              {"writes", std::to_string(g.items.size())},
+              {"reason", g.reason}});
     std::vector<pending> failed;
     for (auto& p : g.items) {
       std::vector<pending> one;

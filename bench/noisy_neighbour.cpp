@@ -77,15 +77,19 @@ double cpu_seconds(const std::string& pid) {
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-// CPU seconds the whole machine has been busy (every state but idle and iowait), from /proc/stat.
-double machine_busy_seconds() {
+// CPU seconds the whole machine has been busy (every state but idle, iowait and steal), and
+// the seconds the hypervisor gave our vCPUs to someone else (steal), from /proc/stat.
+std::pair<double, double> machine_busy_and_steal_seconds() {
   std::istringstream fields(read_first_line("/proc/stat"));
   std::string cpu;
   fields >> cpu;
-  double ticks = 0, v = 0;
-  for (int i = 0; fields >> v; ++i)
-    if (i != 3 && i != 4) ticks += v;  // 3: idle, 4: iowait
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  double busy = 0, steal = 0, v = 0;
+  for (int i = 0; fields >> v; ++i) {
+    if (i == 7) steal += v;                 // 7: steal
+    else if (i != 3 && i != 4) busy += v;  // 3: idle, 4: iowait
+  }
+  double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return {busy / tick, steal / tick};
 }
 
 // Per writer shard: commits, seconds spent committing, events committed — from the server's
@@ -171,7 +175,7 @@ int run(const std::string& file, const std::string& name, const std::string& ser
   auto load_before = read_first_line("/proc/loadavg");
   double server_cpu = server_pid.empty() ? -1 : cpu_seconds(server_pid);
   double own_cpu = cpu_seconds("self");
-  double machine_busy = machine_busy_seconds();
+  auto [machine_busy, machine_steal] = machine_busy_and_steal_seconds();
   auto started = steady::now();
   auto results = run_open_loop(specs, plan);
   double wall = std::chrono::duration<double>(steady::now() - started).count();
@@ -181,7 +185,10 @@ int run(const std::string& file, const std::string& name, const std::string& ser
   summary["load_after"] = read_first_line("/proc/loadavg");
   // Cores used while the load ran (warm-up and drain included): on a shared 2-core box this
   // says how much of the machine the server and the generator took from each other.
-  double machine_cores = (machine_busy_seconds() - machine_busy) / wall;
+  auto [busy_after, steal_after] = machine_busy_and_steal_seconds();
+  double machine_cores = (busy_after - machine_busy) / wall;
+  // Time the VM's vCPUs wanted to run but the host ran something else: noise no one here makes.
+  summary["steal_cores"] = std::round((steal_after - machine_steal) / wall * 100) / 100;
   double generator_cores = (cpu_seconds("self") - own_cpu) / wall;
   summary["generator_cores"] = std::round(generator_cores * 100) / 100;
   if (server_cpu >= 0) {

@@ -283,7 +283,8 @@ std::string write_report(const std::vector<json>& summaries, const json& context
        << ") load average before: " << s.value("load_before", "?").substr(0, 14)
        << "; CPU cores used: server " << fixed(s.value("server_cores", -1.0), 2) << ", generator "
        << fixed(s.value("generator_cores", -1.0), 2) << ", everything else "
-       << fixed(s.value("other_cores", -1.0), 2)
+       << fixed(s.value("other_cores", -1.0), 2) << ", stolen by the host "
+       << fixed(s.value("steal_cores", -1.0), 2)
        << (s.value("disturbed", false) ? " (DISTURBED: over the limit)" : "")
        << "; commits per shard:";
     double wall = s.value("load_wall_sec", 1.0);
