@@ -8,7 +8,7 @@
 #   bash bench/noisy_neighbour.sh [--duration SEC] [--only NAME]... [--scenarios FILE]
 #                                 [--quiet-load L]   (wait up to 10 min for a 1-min load < L)
 #                                 [--max-other-cores C] [--attempts N]  (run a scenario again, up
-#                                 to N times, when other processes used more than C cores in it)
+#                                 to N times, when other processes and the host's steal took more than C cores in it)
 #                                 [--nice N]  (server and generator in their own session with
 #                                 autogroup nice N, as bench/run.sh: other sessions' compiles
 #                                 then cannot take their CPU; negative needs root)
