@@ -79,21 +79,7 @@ std::error_code catalog::load(std::vector<tenant_record>& tenants, std::vector<k
 
 std::error_code catalog::write(const std::function<int(MDB_txn*)>& body) {
   std::lock_guard<std::mutex> lock(write_mutex_);
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    std::error_code ec;
-    auto txn = env_->begin_write(ec);
-    if (ec) return ec;
-    int rc = body(txn.get());
-    if (rc == 0) {
-      ec = env_->commit(std::move(txn));
-      if (ec != lmdb_error(MDB_MAP_FULL)) return ec;
-    } else if (rc != MDB_MAP_FULL) {
-      return lmdb_error(rc);
-    }
-    txn.reset();
-    if (auto grow_ec = env_->grow()) return grow_ec;
-  }
-  return lmdb_error(MDB_MAP_FULL);
+  return env_->write(body);
 }
 
 std::error_code catalog::create_tenant(const tenant_record& t, const key_record& k, bool& created) {

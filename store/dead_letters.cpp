@@ -74,21 +74,7 @@ std::unique_ptr<dead_letter_store> dead_letter_store::open(const std::string& di
 
 std::error_code dead_letter_store::write(const std::function<int(MDB_txn*)>& body) {
   std::lock_guard<std::mutex> lock(write_mutex_);
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    std::error_code ec;
-    auto txn = env_->begin_write(ec);
-    if (ec) return ec;
-    int rc = body(txn.get());
-    if (rc == 0) {
-      ec = env_->commit(std::move(txn));
-      if (ec != lmdb_error(MDB_MAP_FULL)) return ec;
-    } else if (rc != MDB_MAP_FULL) {
-      return lmdb_error(rc);
-    }
-    txn.reset();
-    if (auto grow_ec = env_->grow()) return grow_ec;
-  }
-  return lmdb_error(MDB_MAP_FULL);
+  return env_->write(body);
 }
 
 std::error_code dead_letter_store::add(std::vector<dead_letter>& letters) {
@@ -162,8 +148,10 @@ std::error_code dead_letter_store::remove(std::string_view tenant,
       auto key = keys::event(tenant, id);
       MDB_val k = to_val(key);
       int rc = mdb_del(txn, env_->db(letters_db), &k, nullptr);
-      if (rc == 0) ++removed;
-      else if (rc != MDB_NOTFOUND) return rc;
+      if (rc == 0)
+        ++removed;
+      else if (rc != MDB_NOTFOUND)
+        return rc;
     }
     return 0;
   });

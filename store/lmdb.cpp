@@ -140,6 +140,24 @@ cursor_ptr open_cursor(MDB_txn* txn, MDB_dbi db, std::error_code& ec) {
   return cursor_ptr(rc == 0 ? c : nullptr);
 }
 
+std::error_code lmdb_env::write(const std::function<int(MDB_txn*)>& body) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::error_code ec;
+    auto txn = begin_write(ec);
+    if (ec) return ec;
+    int rc = body(txn.get());
+    if (rc == 0) {
+      ec = commit(std::move(txn));
+      if (ec != lmdb_error(MDB_MAP_FULL)) return ec;
+    } else if (rc != MDB_MAP_FULL) {
+      return lmdb_error(rc);
+    }
+    txn.reset();
+    if (auto grow_ec = grow()) return grow_ec;
+  }
+  return lmdb_error(MDB_MAP_FULL);
+}
+
 std::size_t delete_prefix(MDB_txn* txn, MDB_dbi db, std::string_view prefix, std::error_code& ec) {
   auto cursor = open_cursor(txn, db, ec);
   if (ec) return 0;

@@ -5,6 +5,7 @@
 
 #include <lmdb.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -60,6 +61,10 @@ class lmdb_env {
   std::pair<std::uint64_t, std::uint64_t> usage() const;
   // Doubles the map; call with no write txn open. Waits for readers to finish.
   std::error_code grow();
+  // Runs `body` (an LMDB status, 0: commit) in a write txn and commits; when the map is full,
+  // grows it and runs `body` again. For envs written from more than one thread the caller holds
+  // a mutex around it, since growing needs no other write txn open.
+  std::error_code write(const std::function<int(MDB_txn*)>& body);
 
  private:
   lmdb_env() = default;

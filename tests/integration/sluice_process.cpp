@@ -328,4 +328,10 @@ std::string from_base64(const std::string& text) {
   return out;
 }
 
+double metric(const std::string& exposition, const std::string& series) {
+  auto at = exposition.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(exposition.substr(at + series.size() + 2));
+}
+
 }  // namespace sluice::testing

@@ -56,6 +56,10 @@ class sluice_process {
 // Runs a shell command; its exit status and what it printed on stdout and stderr.
 std::pair<int, std::string> run_command(const std::string& command);
 
+// The value of one sample line of a Prometheus exposition, e.g.
+// metric(text, "sluice_events_stored_total{tenant=\"a\"}"); -1 when the series is absent.
+double metric(const std::string& exposition, const std::string& series);
+
 // A loopback port nothing listens on right now.
 unsigned short free_port();
 

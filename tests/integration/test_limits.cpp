@@ -36,7 +36,8 @@ TEST_CASE("limits: the token bucket refills over time at the tenant's rate", "[i
   CHECK(s.post("/v1/events", event("e"), key).status == 429);
 }
 
-TEST_CASE("limits: a saturated writer shard answers 503 with Retry-After and loses nothing", "[integration]") {
+TEST_CASE("limits: a saturated writer shard answers 503 with Retry-After and loses nothing",
+          "[integration]") {
   // One event may wait at a shard at a time: concurrent writers overflow it.
   sluice_process s(std::map<std::string, std::string>{{"SLUICE_MAX_INFLIGHT_PER_SHARD", "1"}});
   auto key = s.create_tenant("acme");
@@ -72,19 +73,12 @@ TEST_CASE("limits: a saturated writer shard answers 503 with Retry-After and los
   CHECK(page["events"].size() == stored.size());
 }
 
-namespace {
+using sluice::testing::metric;
 
-double counter(const std::string& metrics_text, const std::string& series) {
-  auto at = metrics_text.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(metrics_text.substr(at + series.size() + 2));
-}
-
-}  // namespace
-
-TEST_CASE("limits: a tenant refused at the edge is counted, and a raised limit or a revoked key "
-          "takes effect at once",
-          "[integration]") {
+TEST_CASE(
+    "limits: a tenant refused at the edge is counted, and a raised limit or a revoked key "
+    "takes effect at once",
+    "[integration]") {
   sluice_process s(std::map<std::string, std::string>{{"SLUICE_LOG_LEVEL", "info"}});
   // One event every 100 s: once the burst is spent the bucket stays empty far longer than the
   // test, so every later refusal comes from the edge's memory of the first one.
@@ -113,8 +107,8 @@ TEST_CASE("limits: a tenant refused at the edge is counted, and a raised limit o
   REQUIRE(s.post("/v1/events", event("later"), key).status == 429);
 
   auto metrics = s.get("/metrics").body;
-  CHECK(counter(metrics, R"(sluice_rate_limited_total{tenant="flood"})") == 7);
-  CHECK(counter(metrics, R"(sluice_events_rejected_total{reason="rate_limited",tenant="flood"})") ==
+  CHECK(metric(metrics, R"(sluice_rate_limited_total{tenant="flood"})") == 7);
+  CHECK(metric(metrics, R"(sluice_events_rejected_total{reason="rate_limited",tenant="flood"})") ==
         7);
 
   json raised{{"rate_limit", {{"events_per_sec", 1000}, {"burst", 1000}}}};

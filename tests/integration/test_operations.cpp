@@ -16,16 +16,7 @@ using sluice::testing::free_port;
 using sluice::testing::sluice_process;
 using json = nlohmann::json;
 
-namespace {
-
-// The value of one sample line, e.g. metric(text, "sluice_events_stored_total{tenant=\"a\"}").
-double metric(const std::string& exposition, const std::string& series) {
-  auto at = exposition.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(exposition.substr(at + series.size() + 2));
-}
-
-}  // namespace
+using sluice::testing::metric;
 
 TEST_CASE("operations: /metrics counts stored, duplicate and rejected events per tenant", "[integration]") {
   sluice_process s;
