@@ -39,6 +39,11 @@ void send_head(webhook_pointer self, subscription& s) {
   s.busy = true;
   auto& d = s.pending.front();
   std::string id = s.record.id;
+  if (st.node->injected.fail(
+          fault_point::webhook_crash)) {  // test-only: the supervisor restarts us
+    self->quit(caf::make_error(caf::sec::runtime_error, "injected fault: webhook_crash"));
+    return;
+  }
   if (st.node->injected.fail(fault_point::webhook_send)) {
     self->send(self, sent_atom::value, id, d.seq, false,
                std::string("injected fault (webhook_send)"));

@@ -6,7 +6,8 @@
 namespace sluice {
 namespace {
 
-const char* const point_names[] = {"writer_commit", "webhook_send", "writer_start", "writer_crash"};
+const char* const point_names[] = {"writer_commit", "webhook_send", "writer_start", "writer_crash",
+                                   "webhook_crash"};
 
 bool parse_number(const std::string& s, double& out) {
   try {
@@ -39,7 +40,7 @@ bool faults::parse(const std::string& spec, std::string& error) {
       if (name == point_names[i]) index = i;
     if (index < 0) {
       error = "faults: unknown point \"" + name +
-              "\" (writer_commit, webhook_send, writer_start or writer_crash)";
+              "\" (writer_commit, webhook_send, writer_start, writer_crash or webhook_crash)";
       return false;
     }
     if (!parse_number(item.substr(equals + 1), value)) {

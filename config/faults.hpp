@@ -12,8 +12,9 @@
 namespace sluice {
 
 // writer_commit: a group commit fails; webhook_send: a delivery fails; writer_start: a writer
-// shard quits as it starts; writer_crash: a writer shard quits while it holds queued writes.
-enum class fault_point { writer_commit, webhook_send, writer_start, writer_crash };
+// shard quits as it starts; writer_crash: a writer shard quits while it holds queued writes;
+// webhook_crash: the webhook dispatcher quits just before it sends a delivery.
+enum class fault_point { writer_commit, webhook_send, writer_start, writer_crash, webhook_crash };
 
 class faults {
  public:
@@ -30,7 +31,7 @@ class faults {
     std::uint64_t every = 0;  // every=: every Nth call fails
     bool active = false;
   };
-  static constexpr int points = 4;
+  static constexpr int points = 5;
   rule rules_[points];
   std::atomic<std::uint64_t> calls_[points] = {};
 };

@@ -388,3 +388,26 @@ TEST_CASE("webhooks: an injected webhook_send fault is a failed attempt that is 
   CHECK(r[0].headers["x-sluice-delivery-attempt"] == "3");
   CHECK(metrics_show(s, R"(sluice_webhook_deliveries_total{outcome="failed",tenant="acme"} 2)"));
 }
+
+TEST_CASE(
+    "webhooks: a crashed dispatcher is restarted by the supervisor and resumes from its "
+    "cursors",
+    "[integration][webhooks]") {
+  webhook_receiver receiver;
+  // The dispatcher quits just before its 3rd send; the supervisor starts a new one.
+  sluice_process s(fast({{"SLUICE_FAULTS", "webhook_crash:nth=3"}}));
+  auto key = s.create_tenant("acme");
+  auto id = subscribe(s, key, receiver.url(), {"login"});
+  store_events(s, key, {"login", "login"});
+  REQUIRE(receiver.wait_until(count_delivered(2), 10s));
+  store_events(s, key, {"login", "login", "login"}, "after");
+  REQUIRE(receiver.wait_until(count_delivered(5), 10s));
+  // Nothing skipped, nothing sent twice: the new dispatcher started at the saved cursor.
+  CHECK(delivered(receiver.requests()) == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
+  CHECK(s.log_text().find("webhook dispatcher failed; restarting") != std::string::npos);
+  // The node still serves subscriptions through the new dispatcher.
+  auto listed = s.get("/v1/webhooks", key);
+  REQUIRE(listed.status == 200);
+  CHECK(json::parse(listed.body).at("webhooks").at(0).at("id") == id);
+  CHECK(s.get("/readyz").status == 200);
+}
