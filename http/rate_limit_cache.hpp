@@ -46,6 +46,7 @@ class rate_limit_cache {
     refusal r;
     clock::time_point until;
     clock::time_point logged_at;
+    clock::time_point remembered_at;
   };
   static constexpr std::size_t max_entries = 10000;
   std::mutex mutex_;

@@ -90,8 +90,10 @@ TEST_CASE(
   auto quiet = s.create_tenant("quiet");
 
   REQUIRE(s.post("/v1/events", event("first"), key).status == 201);
+  int first_reset = -1;
   for (int i = 0; i < 5; ++i) {
     auto refused = s.post("/v1/events", event("r" + std::to_string(i)), key);
+    if (i == 0) first_reset = std::stoi(refused.headers["ratelimit-reset"]);
     REQUIRE(refused.status == 429);
     CHECK(json::parse(refused.body).at("error").at("code") == "rate_limited");
     CHECK(refused.headers["ratelimit-limit"] == "1");
@@ -104,7 +106,10 @@ TEST_CASE(
 
   // A second later the next refusal gets an access-log line again, counting the silent ones.
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-  REQUIRE(s.post("/v1/events", event("later"), key).status == 429);
+  auto later = s.post("/v1/events", event("later"), key);
+  REQUIRE(later.status == 429);
+  // Its RateLimit-Reset counts down from the first refusal's (about 100 s, one second ago).
+  CHECK(std::stoi(later.headers["ratelimit-reset"]) < first_reset);
 
   auto metrics = s.get("/metrics").body;
   CHECK(metric(metrics, R"(sluice_rate_limited_total{tenant="flood"})") == 7);
