@@ -1,6 +1,7 @@
 #include "actors/dead_letter_replay.hpp"
 
 #include "config/log.hpp"
+#include "store/timestamp.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -11,12 +12,6 @@ namespace sluice {
 namespace {
 
 using json = nlohmann::json;
-
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // One replay call, shared by its two halves; the one that finishes last answers.
 struct replay_run {
@@ -37,14 +32,13 @@ void half_done(const std::shared_ptr<replay_run>& run) {
   if (--run->halves == 0) finish(*run);
 }
 
-
 json result(std::uint64_t id, const char* status) {
   return {{"id", letter_name(id)}, {"status", status}};
 }
 
 void finish(replay_run& run) {
   auto& letters = run.ctx->dead_letters;
-  auto now = now_us();
+  auto now = now_micros();
   std::map<std::uint64_t, json> results;
   std::vector<std::uint64_t> done;
   std::size_t stored = 0, duplicates = 0, delivered = 0, failed = 0;

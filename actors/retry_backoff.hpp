@@ -1,5 +1,5 @@
 // Exponential backoff with "equal jitter" for work that is retried (a writer shard's failed
-// group commit): the nth retry waits a random time in [c/2, c] where c = min(max, base * 2^n),
+// group commit, a webhook delivery): the nth retry waits a random time in [c/2, c] where c = min(max, base * 2^n),
 // so waits grow while retries of many writers still spread out. Pure; callable from any thread
 // with its own random engine.
 #pragma once

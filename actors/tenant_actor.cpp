@@ -1,6 +1,7 @@
 #include "actors/tenant_actor.hpp"
 
-#include "config/log.hpp"
+#include "actors/keep_dead_letters.hpp"
+#include "store/timestamp.hpp"
 
 #include <cmath>
 
@@ -43,21 +44,11 @@ std::chrono::steady_clock::duration idle_period(const tenant_state& st) {
 // the writer gave up on after its retries it has dead-lettered itself.)
 void keep_received(const node_context& node, const std::string& tenant,
                    std::vector<journal_event>& events, const std::string& reason) {
-  auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+  auto now = now_micros();
   std::vector<dead_letter> letters;
   for (auto& e : events)
     letters.push_back(dead_letter{0, tenant, "event", reason, 0, now, now, std::move(e), "", 0});
-  log_fields fields{
-      {"tenant", tenant}, {"count", std::to_string(letters.size())}, {"reason", reason}};
-  if (auto ec = node.dead_letters.add(letters)) {
-    fields.emplace_back("error", ec.message());
-    return log_error("received events could not be queued nor dead-lettered; they are lost",
-                     fields);
-  }
-  node.metrics.dead_lettered(tenant, letters.size());
-  log_error("received events could not be queued; kept as dead letters", fields);
+  keep_as_dead_letters(node, letters, "received events could not be queued", {{"reason", reason}});
 }
 
 }  // namespace

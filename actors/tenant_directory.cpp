@@ -3,6 +3,7 @@
 #include "actors/tenant_actor.hpp"
 #include "config/log.hpp"
 #include "store/secrets.hpp"
+#include "store/timestamp.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -14,21 +15,6 @@ namespace {
 using json = nlohmann::json;
 using self_ptr = directory_actor::stateful_pointer<directory_state>;
 
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string iso_time(std::int64_t us) {
-  std::time_t secs = static_cast<std::time_t>(us / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 admin_reply error_reply(int status, const std::string& code, const std::string& message) {
   return {status, json{{"error", {{"code", code}, {"message", message}}}}.dump()};
 }
@@ -37,13 +23,13 @@ json tenant_json(const tenant_record& t) {
   return {{"id", t.id},
           {"name", t.name},
           {"rate_limit", {{"events_per_sec", t.limit.events_per_sec}, {"burst", t.limit.burst}}},
-          {"created_at", iso_time(t.created_at_us)}};
+          {"created_at", format_timestamp(t.created_at_us / 1000000 * 1000000)}};
 }
 
 // A new API key for `tenant`: the key (shown once) and its record (hash only).
 std::pair<std::string, key_record> new_key(const std::string& tenant) {
   std::string key = "sk_" + random_hex(24);  // 192 random bits
-  return {key, key_record{sha256(key), tenant, "key_" + random_hex(8), now_us()}};
+  return {key, key_record{sha256(key), tenant, "key_" + random_hex(8), now_micros()}};
 }
 
 const tenant_record* resolve(directory_state& st, const credential& who) {
@@ -89,7 +75,7 @@ void run_admin(self_ptr self, admin_job& job) {
   }
   if (req.what == op::create_tenant) {
     tenant_record t{req.tenant_id, req.name.value_or(req.tenant_id),
-                    req.limit.value_or(st.node->cfg.default_rate_limit), now_us(), 0};
+                    req.limit.value_or(st.node->cfg.default_rate_limit), now_micros(), 0};
     t.shard = static_cast<unsigned char>(sha256(t.id)[0]) % st.node->cfg.shards;
     auto [key, record] = new_key(t.id);
     bool created = false;

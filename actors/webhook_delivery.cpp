@@ -99,15 +99,6 @@ std::vector<std::pair<std::string, std::string>> delivery_headers(const std::str
           {"X-Sluice-Delivery-Attempt", std::to_string(attempt)}};
 }
 
-std::chrono::milliseconds retry_delay(int failures, std::chrono::milliseconds base,
-                                      std::chrono::milliseconds max, std::mt19937_64& rng) {
-  auto d = base.count();
-  for (int i = 1; i < failures && d < max.count(); ++i) d *= 2;
-  d = std::min<std::int64_t>(d, max.count());
-  std::uniform_int_distribution<std::int64_t> pick(d / 2, d);
-  return std::chrono::milliseconds(pick(rng));
-}
-
 dead_letter webhook_dead_letter(const webhook_record& w, const delivery& d, std::string reason,
                                 int attempts, std::int64_t first_failed_us,
                                 std::int64_t last_failed_us) {

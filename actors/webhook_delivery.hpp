@@ -45,12 +45,6 @@ std::vector<std::pair<std::string, std::string>> delivery_headers(const std::str
                                                                   const std::string& body,
                                                                   int attempt);
 
-// The wait before retrying after `failures` failed attempts (1, 2, …): uniform in
-// [d/2, d] with d = min(base · 2^(failures-1), max). Each range starts where the previous one
-// ends, so the gaps never shrink until the cap.
-std::chrono::milliseconds retry_delay(int failures, std::chrono::milliseconds base,
-                                      std::chrono::milliseconds max, std::mt19937_64& rng);
-
 // The dead letter (kind "webhook") of a delivery whose last attempt failed.
 dead_letter webhook_dead_letter(const webhook_record& w, const delivery& d, std::string reason,
                                 int attempts, std::int64_t first_failed_us,

@@ -1,18 +1,14 @@
 #include "actors/webhook_dispatcher.hpp"
 
+#include "actors/retry_backoff.hpp"
 #include "config/log.hpp"
+#include "store/timestamp.hpp"
 #include "store/webhook_feed.hpp"
 
 namespace sluice {
 namespace {
 
 using std::chrono::milliseconds;
-
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 void send_head(webhook_pointer self, subscription& s);
 
@@ -77,12 +73,12 @@ void advance(webhook_pointer self, subscription& s) {
 void on_failure(webhook_pointer self, subscription& s, std::string reason) {
   auto& st = self->state;
   auto& cfg = st.node->cfg;
-  auto now = now_us();
+  auto now = now_micros();
   if (s.failures++ == 0) s.first_failed_us = now;
   st.node->metrics.webhook_delivery(s.record.tenant, false);
   if (s.failures < cfg.webhooks_max_attempts) {
-    auto delay = retry_delay(s.failures, milliseconds(cfg.webhooks_retry_base_ms),
-                             milliseconds(cfg.webhooks_retry_max_ms), st.rng);
+    auto delay =
+        retry_delay(s.failures - 1, cfg.webhooks_retry_base_ms, cfg.webhooks_retry_max_ms, st.rng);
     self->delayed_send(self, delay, retry_atom::value, s.record.id, s.pending.front().seq);
     return;
   }

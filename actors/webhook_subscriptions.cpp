@@ -3,6 +3,7 @@
 // Runs in the dispatcher actor (actors/webhook_dispatcher.hpp).
 #include "actors/webhook_dispatcher.hpp"
 #include "store/secrets.hpp"
+#include "store/timestamp.hpp"
 #include "store/webhook_feed.hpp"
 
 #include <nlohmann/json.hpp>
@@ -16,21 +17,12 @@ admin_reply error_reply(int status, const std::string& code, const std::string& 
   return {status, json{{"error", {{"code", code}, {"message", message}}}}.dump()};
 }
 
-std::string iso_time(std::int64_t us) {
-  std::time_t secs = static_cast<std::time_t>(us / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // As the API shows a subscription: never its secret.
 json webhook_json(const webhook_record& w) {
   return {{"id", w.id},
           {"url", w.url},
           {"event_types", w.event_types},
-          {"created_at", iso_time(w.created_at_us)}};
+          {"created_at", format_timestamp(w.created_at_us / 1000000 * 1000000)}};
 }
 
 admin_reply create(webhook_pointer self, webhook_request& req) {
@@ -54,9 +46,7 @@ admin_reply create(webhook_pointer self, webhook_request& req) {
   w.event_types = std::move(req.event_types);
   w.secret = std::move(req.secret);
   w.shard = tenant.shard;
-  w.created_at_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
+  w.created_at_us = now_micros();
   // It gets the events stored from now on: it starts after the tenant's current last seq.
   std::error_code ec;
   auto cursor = last_seq(*st.stores[static_cast<std::size_t>(w.shard)], w.tenant, ec);

@@ -1,10 +1,11 @@
 #include "actors/writer_shard.hpp"
 
+#include "actors/keep_dead_letters.hpp"
 #include "actors/retry_backoff.hpp"
 #include "config/log.hpp"
+#include "store/timestamp.hpp"
 
 #include <chrono>
-#include <map>
 
 namespace sluice {
 namespace {
@@ -18,12 +19,6 @@ std::int64_t now_sec() {
       .count();
 }
 
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string shard_name(const writer_state& st) {
   return "writer shard " + std::to_string(st.shard);
 }
@@ -31,36 +26,20 @@ std::string shard_name(const writer_state& st) {
 // Gives up on `items`: their events become dead letters (replays excepted: their letters exist)
 // and every request is answered 503 — never a 2xx for a write that did not commit. ack=received
 // writes were answered 202 long ago; for them the dead letter is what keeps them.
-void keep_as_dead_letters(writer_state& st, std::vector<pending>& items,
-                          const writer_state::failed_group& why) {
+void answer_as_dead_letters(writer_state& st, std::vector<pending>& items,
+                            const writer_state::failed_group& why) {
   std::vector<dead_letter> letters;
-  std::map<std::string, std::uint64_t> per_tenant;
-  for (auto& p : items) {
-    if (!p.batch.replay) {
-      per_tenant[p.batch.tenant] += p.batch.events.size();
+  for (auto& p : items)
+    if (!p.batch.replay)
       for (auto& e : p.batch.events)
         letters.push_back(dead_letter{0, p.batch.tenant, "event", why.reason, why.attempts,
                                       why.first_failed_us, why.last_failed_us, std::move(e), "",
                                       0});
-    }
-  }
   // Letters and metrics are written before the answers go out: whoever sees the 503 finds them.
-  std::error_code ec;
-  if (!letters.empty()) ec = st.node->dead_letters.add(letters);
-  for (auto& [tenant, n] : per_tenant) {
-    log_fields fields{{"tenant", tenant},
-                      {"shard", std::to_string(st.shard)},
-                      {"count", std::to_string(n)},
-                      {"attempts", std::to_string(why.attempts)},
-                      {"reason", why.reason}};
-    if (ec) {
-      fields.emplace_back("error", ec.message());
-      log_error("events could not be stored nor dead-lettered; they are lost", fields);
-    } else {
-      st.node->metrics.dead_lettered(tenant, n);
-      log_error("events could not be stored; kept as dead letters", fields);
-    }
-  }
+  keep_as_dead_letters(*st.node, letters, "events could not be stored",
+                       {{"shard", std::to_string(st.shard)},
+                        {"attempts", std::to_string(why.attempts)},
+                        {"reason", why.reason}});
   for (auto& p : items)
     p.promise.deliver(write_result{
         503,
@@ -127,9 +106,9 @@ void give_up(writer_state& st, writer_state::failed_group g) {
     if (failed.empty()) return;
     g.items = std::move(failed);
     g.attempts += 1;
-    g.last_failed_us = now_us();
+    g.last_failed_us = now_micros();
   }
-  keep_as_dead_letters(st, g.items, g);
+  answer_as_dead_letters(st, g.items, g);
 }
 
 // What follows a settled commit: the next flush when writes wait, and answers to drains.
@@ -151,7 +130,7 @@ void settled(self_ptr self) {
 void attempt(self_ptr self, writer_state::failed_group g) {
   auto& st = self->state;
   if (auto reason = commit(st, g.items)) {
-    auto now = now_us();
+    auto now = now_micros();
     if (g.attempts == 0) g.first_failed_us = now;
     g.attempts += 1;
     g.last_failed_us = now;
@@ -198,12 +177,12 @@ writer_state::~writer_state() {
   while (!queue.empty())
     for (auto& p : queue.take(static_cast<std::size_t>(-1))) why.items.push_back(std::move(p));
   if (why.items.empty()) return;
-  auto now = now_us();
+  auto now = now_micros();
   if (why.attempts == 0) why.first_failed_us = now;
   why.last_failed_us = now;
   why.reason = shard_name(*this) + " stopped while holding this write" +
                (why.reason.empty() ? "" : " (last commit error: " + why.reason + ")");
-  keep_as_dead_letters(*this, why.items, why);
+  answer_as_dead_letters(*this, why.items, why);
   for (auto& waiter : drain_waiters) waiter.deliver(false);
 }
 

@@ -7,7 +7,7 @@
 //   read_bench --port P --admin-token T [--events N] [--others N] [--other-events N]
 //              [--threads N] [--reps N] [--load-only | --skip-load]
 #include "http/client.hpp"
-#include "http/timestamp.hpp"
+#include "store/timestamp.hpp"
 
 #include <sys/resource.h>
 #include <nlohmann/json.hpp>

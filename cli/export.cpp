@@ -1,9 +1,9 @@
 // `sluice export`: the tenant's events as NDJSON on stdout, in seq order, read straight from a
 // data dir — also while the server runs (LMDB readers in another process never block it).
 #include "cli/commands.hpp"
-#include "http/timestamp.hpp"
 #include "store/catalog.hpp"
 #include "store/event_queries.hpp"
+#include "store/timestamp.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -4,8 +4,8 @@
 // thread, in short LMDB read txns; replay and purge go through the node.
 #include "http/responses.hpp"
 #include "http/routes.hpp"
-#include "http/timestamp.hpp"
 #include "store/dead_letters.hpp"
+#include "store/timestamp.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -5,8 +5,8 @@
 #include "http/gzip.hpp"
 #include "http/responses.hpp"
 #include "http/routes.hpp"
-#include "http/timestamp.hpp"
 #include "store/secrets.hpp"
+#include "store/timestamp.hpp"
 
 #include <boost/beast/http/field.hpp>
 

@@ -8,7 +8,7 @@
 #include <simdjson.h>
 
 #include "http/base64.hpp"
-#include "http/timestamp.hpp"
+#include "store/timestamp.hpp"
 
 namespace sluice {
 namespace {

@@ -3,8 +3,8 @@
 // read itself then runs on the connection's io thread in short LMDB read txns.
 #include "http/responses.hpp"
 #include "http/routes.hpp"
-#include "http/timestamp.hpp"
 #include "store/event_queries.hpp"
+#include "store/timestamp.hpp"
 
 #include <boost/beast/http/field.hpp>
 

@@ -16,19 +16,12 @@ using json = nlohmann::json;
 
 // Authenticates the caller, then sends `req` (with the tenant filled in) to the dispatcher.
 void forward_as_tenant(route_call& call, webhook_request req) {
-  auto who = tenant_credential(call);
   auto respond = call.respond;
-  if (!who)
-    return respond(error_response(401, "unauthorized", "missing, unknown or revoked API key"));
-  auto info = call.info;
   auto& n = call.ctx.n;
-  n.authenticate(std::move(*who), [=, &n,
-                                   req = std::move(req)](std::optional<tenant_record> t) mutable {
-    if (!t)
-      return respond(error_response(401, "unauthorized", "missing, unknown or revoked API key"));
-    if (info) info->tenant = t->id;
-    req.tenant = std::move(*t);
-    n.webhooks(std::move(req),
+  with_tenant(call, [=, &n](const tenant_record& t) {
+    auto with_caller = req;
+    with_caller.tenant = t;
+    n.webhooks(std::move(with_caller),
                [respond](admin_reply r) { respond(json_response(r.status, std::move(r.body))); });
   });
 }
@@ -69,15 +62,11 @@ std::optional<input_error> read_create(const json& body, webhook_request& req) {
 }  // namespace
 
 void post_webhook(route_call& call) {
-  if (!content_type_is(call.req, "application/json"))
-    return call.respond(
-        error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
-  auto body = json::parse(call.req.body(), nullptr, false);
-  if (body.is_discarded() || !body.is_object())
-    return call.respond(error_response(400, "invalid_json", "body must be a JSON object"));
+  auto body = json_body(call);
+  if (!body) return;
   webhook_request req;
   req.what = webhook_request::op::create;
-  if (auto err = read_create(body, req))
+  if (auto err = read_create(*body, req))
     return call.respond(error_response(400, "invalid_webhook", err->message, err->field));
   forward_as_tenant(call, std::move(req));
 }

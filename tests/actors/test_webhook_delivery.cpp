@@ -1,3 +1,4 @@
+#include "actors/retry_backoff.hpp"
 #include "actors/webhook_delivery.hpp"
 
 #include <openssl/evp.h>
@@ -35,10 +36,9 @@ TEST_CASE("webhook URLs: http host, port and target are taken apart, anything el
 
 TEST_CASE("retry delays use equal jitter: each within its range, ranges doubling up to the cap") {
   std::mt19937_64 rng(7);
-  using ms = std::chrono::milliseconds;
   for (int i = 0; i < 200; ++i) {
     for (int n = 1; n <= 10; ++n) {
-      auto d = retry_delay(n, ms(100), ms(5000), rng).count();
+      auto d = retry_delay(n - 1, 100, 5000, rng).count();  // after n failures
       long long full = std::min(100LL << (n - 1), 5000LL);
       INFO("failures " << n << " delay " << d);
       CHECK(d >= full / 2);

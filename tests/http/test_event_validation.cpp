@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "http/base64.hpp"
-#include "http/timestamp.hpp"
+#include "store/timestamp.hpp"
 
 using namespace sluice;
 

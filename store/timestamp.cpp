@@ -1,6 +1,6 @@
 // Civil-date arithmetic after Howard Hinnant's days_from_civil / civil_from_days: exact for the
 // proleptic Gregorian calendar, no tables, no time zone database.
-#include "http/timestamp.hpp"
+#include "store/timestamp.hpp"
 
 #include <chrono>
 

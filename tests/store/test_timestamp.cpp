@@ -1,6 +1,6 @@
 // Unit tests for http/timestamp: the accepted RFC 3339 forms, range checks, offsets, and the
 // canonical output format.
-#include "http/timestamp.hpp"
+#include "store/timestamp.hpp"
 
 #include <catch2/catch.hpp>
 
