@@ -33,6 +33,9 @@ class sluice_process {
   // Everything the server logged so far (its stderr, kept in <data_dir>.log; level warn unless
   // SLUICE_LOG_LEVEL is given).
   std::string log_text() const;
+  // Whether the log holds `text` within `timeout_ms` (a background thread writes the log, so a
+  // line may land just after what it reports became visible).
+  bool log_shows(const std::string& text, int timeout_ms = 5000) const;
 
   client_response get(const std::string& target, const std::string& key = "");
   client_response post(const std::string& target, const std::string& body,

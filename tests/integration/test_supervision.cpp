@@ -65,8 +65,8 @@ TEST_CASE("supervision: a writer that crashes with queued work answers it all an
   }
   // The crash took something with it: a refused request or a dead-lettered received write.
   CHECK(refused + lettered.size() > 0);
-  CHECK(s.log_text().find("writer shard 0 failed; restarting") != std::string::npos);
-  CHECK(s.log_text().find("injected fault: writer_crash") != std::string::npos);
+  CHECK(s.log_shows("writer shard 0 failed; restarting"));
+  CHECK(s.log_shows("injected fault: writer_crash"));
 }
 
 TEST_CASE("supervision: a writer that fails on every start escalates: readyz 503 and a log line",
@@ -84,8 +84,10 @@ TEST_CASE("supervision: a writer that fails on every start escalates: readyz 503
   auto reason = json::parse(ready.body).at("error").at("message").get<std::string>();
   CHECK(reason.find("writer shard 0") != std::string::npos);
   CHECK(reason.find("not restarting") != std::string::npos);
+  const std::string escalation = "writer shard 0 failed 6 times within a minute; not restarting";
+  REQUIRE(s.log_shows(escalation));
   auto log = s.log_text();
-  auto line = log.find("writer shard 0 failed 6 times within a minute; not restarting");
+  auto line = log.find(escalation);
   REQUIRE(line != std::string::npos);
   auto line_start = log.rfind('\n', line);
   auto text = log.substr(line_start == std::string::npos ? 0 : line_start + 1);

@@ -118,7 +118,7 @@ TEST_CASE("writer faults: at 1% every event is stored once, refused, or dead-let
                 << tally[fate::refused] << ", dead letters " << lettered.size());
   // Every failed attempt is logged with its reason. (With one attempt, a failed group whose
   // writes then each commit alone leaves no refusal and no letter, so those may be zero.)
-  CHECK(s.log_text().find("injected fault: writer_commit") != std::string::npos);
+  CHECK(s.log_shows("injected fault: writer_commit"));
 
   // Replay until no letter is left (a replay can meet the 1% too, and then keeps its letter).
   for (int i = 0; i < 20 && !dead_letters(s, key).empty(); ++i) {
